@@ -1,0 +1,1 @@
+"""The provider sandbox: an ASGI emulator of bePaid, beGateway (beyag) and Payture bills."""
