@@ -1,0 +1,317 @@
+"""Settings from ``.streamlit/secrets.toml`` and ``MERCHANT_CONSOLE_*`` environment variables.
+
+Environment variables win over the file, so one file can serve several runs. The
+file is read with ``tomllib`` rather than ``st.secrets`` so that the CLI, the sandbox
+and the notification receiver share one loader without importing Streamlit.
+
+Mode: ``MERCHANT_CONSOLE_MODE`` (or ``mode`` in the file) when given; otherwise
+``live`` when any provider credentials are configured, else ``sandbox``. In sandbox
+mode every provider URL points at the built-in sandbox and its documented test
+credentials are used, so nothing needs configuring. Live mode requires https base
+URLs and the credentials of each provider it talks to.
+
+A missing or malformed setting raises :class:`ConfigError` at start, naming the
+setting (``[bepaid] secret_key`` / ``MERCHANT_CONSOLE_BEPAID_SECRET_KEY``). Secret
+values are wrapped in :class:`Secret`, whose ``repr`` and ``str`` never show them.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from console.errors import ConfigError
+from console.money import DEFAULT_MAXIMUM
+from console.sandbox.core import DEFAULT_ACCESS_TOKEN, DEFAULT_SECRET_KEY, DEFAULT_SHOP_ID
+
+ENV_PREFIX = "MERCHANT_CONSOLE_"
+DEFAULT_SECRETS_PATH = Path(".streamlit/secrets.toml")
+DEFAULT_LEDGER = "data/ledger.db"
+DEFAULT_SANDBOX_PORT = 8600
+DEFAULT_WEBHOOK_PORT = 8601
+
+# Live hosts as published by the providers (bePaid API, hosted checkout, gateway).
+LIVE_BEPAID_API = "https://api.bepaid.by"
+LIVE_BEPAID_CHECKOUT = "https://checkout.bepaid.by"
+LIVE_BEPAID_GATEWAY = "https://gateway.bepaid.by"
+
+
+class Secret:
+    """A credential that never shows itself in a repr, a log line or a traceback."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('********')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class BepaidSettings:
+    """bePaid / beGateway: one shop serves subscriptions, checkout and beyag."""
+
+    api_url: str  # plans, customers, subscriptions
+    checkout_url: str  # /ctp/api/checkouts
+    gateway_url: str  # /transactions, /beyag/...
+    shop_id: str
+    secret_key: Secret
+    public_key: Secret  # PEM used to verify Content-Signature on notifications
+
+
+@dataclass(frozen=True)
+class PaytureSettings:
+    """Payture bills through the behind-api wrapper."""
+
+    base_url: str
+    access_token: Secret
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the console, CLI and receiver need, validated at start."""
+
+    mode: str  # "sandbox" | "live"
+    ledger_path: Path
+    timezone: ZoneInfo
+    max_amount_minor: int
+    bepaid: BepaidSettings | None
+    payture: PaytureSettings | None
+    sandbox_url: str
+    sandbox_port: int
+    webhook_port: int
+    connect_timeout: float
+    read_timeout: float
+    source: str = field(default="defaults")  # where settings came from, for the UI
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.mode == "sandbox"
+
+    def masked(self) -> dict[str, Any]:
+        """Settings for display (Activity page, `--help`-style dumps); secrets masked."""
+        shown: dict[str, Any] = {
+            "mode": self.mode,
+            "ledger": str(self.ledger_path),
+            "time zone": self.timezone.key,
+            "max amount (minor units)": self.max_amount_minor,
+            "timeouts (connect / read, s)": f"{self.connect_timeout} / {self.read_timeout}",
+        }
+        if self.bepaid:
+            shown |= {
+                "bePaid API": self.bepaid.api_url,
+                "bePaid checkout": self.bepaid.checkout_url,
+                "bePaid gateway": self.bepaid.gateway_url,
+                "bePaid shop id": self.bepaid.shop_id,
+                "bePaid secret key": _mask(self.bepaid.secret_key),
+                "bePaid public key": "configured" if self.bepaid.public_key else "not set",
+            }
+        if self.payture:
+            shown |= {
+                "Payture behind-api": self.payture.base_url,
+                "Payture access token": _mask(self.payture.access_token),
+            }
+        return shown
+
+
+def _mask(secret: Secret) -> str:
+    value = secret.reveal()
+    return "not set" if not value else "•" * 8 + (value[-2:] if len(value) > 8 else "")
+
+
+class _Source:
+    """Look-ups in environment first, then the secrets file, with setting names for errors."""
+
+    def __init__(self, env: Mapping[str, str], file_data: dict[str, Any]) -> None:
+        self.env = env
+        self.file = file_data
+
+    def get(self, section: str | None, key: str, default: Any = None) -> Any:
+        env_name = ENV_PREFIX + (f"{section}_{key}" if section else key).upper()
+        if env_name in self.env and self.env[env_name] != "":
+            return self.env[env_name]
+        table = self.file.get(section, {}) if section else self.file
+        if section and not isinstance(table, dict):
+            raise ConfigError(f"[{section}] in the secrets file must be a table.")
+        return table.get(key, default)
+
+    @staticmethod
+    def name(section: str | None, key: str) -> str:
+        env_name = ENV_PREFIX + (f"{section}_{key}" if section else key).upper()
+        file_name = f"[{section}] {key}" if section else key
+        return f"{file_name} / {env_name}"
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, secrets_path: Path | str | None = None
+) -> Settings:
+    """Read, validate and return the settings.
+
+    Raises:
+        ConfigError: a setting is missing or malformed; the message names it.
+    """
+    env = os.environ if env is None else env
+    path = Path(secrets_path or env.get(ENV_PREFIX + "SECRETS", DEFAULT_SECRETS_PATH))
+    file_data = _read_secrets(path)
+    src = _Source(env, file_data)
+
+    has_bepaid = bool(src.get("bepaid", "shop_id") or src.get("bepaid", "secret_key"))
+    has_payture = bool(src.get("payture", "access_token"))
+    mode = str(src.get(None, "mode") or ("live" if has_bepaid or has_payture else "sandbox"))
+    mode = mode.strip().lower()
+    if mode not in {"sandbox", "live"}:
+        raise ConfigError(f"{src.name(None, 'mode')} must be 'sandbox' or 'live', not {mode!r}.")
+
+    sandbox_port = _int(src, "sandbox", "port", DEFAULT_SANDBOX_PORT, 1, 65535)
+    sandbox_url = _url(
+        src, "sandbox", "url", f"http://127.0.0.1:{sandbox_port}", require_https=False
+    )
+    live = mode == "live"
+    if live and not (has_bepaid or has_payture):
+        raise ConfigError(
+            "Live mode needs provider credentials: set [bepaid] shop_id and secret_key "
+            "and/or [payture] access_token (see .streamlit/secrets.example.toml)."
+        )
+
+    if live:
+        bepaid = _bepaid_live(src) if has_bepaid else None
+        payture = _payture_live(src) if has_payture else None
+    else:
+        bepaid = BepaidSettings(
+            api_url=sandbox_url,
+            checkout_url=sandbox_url,
+            gateway_url=sandbox_url,
+            shop_id=DEFAULT_SHOP_ID,
+            secret_key=Secret(DEFAULT_SECRET_KEY),
+            public_key=Secret(""),  # fetched from the sandbox's /__sandbox/public-key
+        )
+        payture = PaytureSettings(base_url=sandbox_url, access_token=Secret(DEFAULT_ACCESS_TOKEN))
+
+    tz_name = str(src.get(None, "timezone", "UTC")).strip()
+    try:
+        timezone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{src.name(None, 'timezone')}: {tz_name!r} is not an IANA time zone "
+            "(for example Europe/Minsk or UTC)."
+        ) from None
+
+    return Settings(
+        mode=mode,
+        ledger_path=Path(str(src.get(None, "ledger", DEFAULT_LEDGER))),
+        timezone=timezone,
+        max_amount_minor=_int(src, None, "max_amount_minor", DEFAULT_MAXIMUM, 1, 10**15),
+        bepaid=bepaid,
+        payture=payture,
+        sandbox_url=sandbox_url,
+        sandbox_port=sandbox_port,
+        webhook_port=_int(src, "webhooks", "port", DEFAULT_WEBHOOK_PORT, 1, 65535),
+        connect_timeout=_float(src, "http", "connect_timeout", 5.0),
+        read_timeout=_float(src, "http", "read_timeout", 20.0),
+        source=str(path) if file_data else "environment and defaults",
+    )
+
+
+def _read_secrets(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+
+
+def _bepaid_live(src: _Source) -> BepaidSettings:
+    shop_id = str(src.get("bepaid", "shop_id") or "").strip()
+    secret_key = str(src.get("bepaid", "secret_key") or "").strip()
+    for key, value in (("shop_id", shop_id), ("secret_key", secret_key)):
+        if not value:
+            raise ConfigError(f"{src.name('bepaid', key)} is required in live mode.")
+    return BepaidSettings(
+        api_url=_url(src, "bepaid", "api_url", LIVE_BEPAID_API, require_https=True),
+        checkout_url=_url(src, "bepaid", "checkout_url", LIVE_BEPAID_CHECKOUT, require_https=True),
+        gateway_url=_url(src, "bepaid", "gateway_url", LIVE_BEPAID_GATEWAY, require_https=True),
+        shop_id=shop_id,
+        secret_key=Secret(secret_key),
+        public_key=Secret(_public_key(src)),
+    )
+
+
+def _payture_live(src: _Source) -> PaytureSettings:
+    base_url = src.get("payture", "base_url")
+    if not base_url:
+        raise ConfigError(
+            f"{src.name('payture', 'base_url')} is required in live mode "
+            "(the behind-api host your Payture account uses)."
+        )
+    return PaytureSettings(
+        base_url=_url(src, "payture", "base_url", None, require_https=True),
+        access_token=Secret(str(src.get("payture", "access_token")).strip()),
+    )
+
+
+def _public_key(src: _Source) -> str:
+    pem = str(src.get("bepaid", "public_key") or "").strip()
+    if pem and "BEGIN PUBLIC KEY" not in pem:
+        raise ConfigError(
+            f"{src.name('bepaid', 'public_key')} must be a PEM public key "
+            "(-----BEGIN PUBLIC KEY----- ...), as shown in the bePaid back office."
+        )
+    return pem
+
+
+def _url(src: _Source, section: str, key: str, default: str | None, *, require_https: bool) -> str:
+    value = str(src.get(section, key, default) or "").strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigError(f"{src.name(section, key)} must be an http(s) URL, not {value!r}.")
+    if parts.username or parts.password:
+        raise ConfigError(f"{src.name(section, key)} must not carry credentials in the URL.")
+    if require_https and parts.scheme != "https":
+        raise ConfigError(f"{src.name(section, key)} must use https in live mode.")
+    return value
+
+
+def _int(src: _Source, section: str | None, key: str, default: int, low: int, high: int) -> int:
+    raw = src.get(section, key, default)
+    try:
+        value = int(str(raw).strip()) if not isinstance(raw, bool) else None
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise ConfigError(
+            f"{src.name(section, key)} must be a whole number from {low} to {high}, not {raw!r}."
+        )
+    return value
+
+
+def _float(src: _Source, section: str, key: str, default: float) -> float:
+    raw = src.get(section, key, default)
+    try:
+        value = float(str(raw).strip())
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 600:
+        raise ConfigError(f"{src.name(section, key)} must be seconds between 0 and 600.")
+    return value

@@ -1,0 +1,92 @@
+"""Settings: sandbox by default, live with credentials, and a message naming any bad setting."""
+
+from pathlib import Path
+
+import pytest
+
+from console.config import Secret, load_settings
+from console.errors import ConfigError
+
+NO_FILE = "/nonexistent/secrets.toml"
+
+
+def test_defaults_to_sandbox_with_documented_credentials():
+    settings = load_settings(env={}, secrets_path=NO_FILE)
+    assert settings.mode == "sandbox" and settings.is_sandbox
+    assert settings.ledger_path == Path("data/ledger.db")
+    assert settings.timezone.key == "UTC"
+    assert settings.bepaid.shop_id == "sandbox-shop"
+    assert settings.bepaid.secret_key.reveal() == "sandbox-secret"
+    assert settings.payture.access_token.reveal() == "sandbox-token"
+    assert settings.bepaid.api_url == "http://127.0.0.1:8600"
+
+
+def test_environment_selects_ledger_and_time_zone():
+    env = {"MERCHANT_CONSOLE_LEDGER": "/tmp/x.db", "MERCHANT_CONSOLE_TIMEZONE": "Europe/Minsk"}
+    settings = load_settings(env=env, secrets_path=NO_FILE)
+    assert settings.ledger_path == Path("/tmp/x.db")
+    assert settings.timezone.key == "Europe/Minsk"
+
+
+def test_credentials_in_the_file_switch_to_live(tmp_path):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[bepaid]\nshop_id = "361"\nsecret_key = "s3cr3t-value"\n')
+    settings = load_settings(env={}, secrets_path=secrets)
+    assert settings.mode == "live"
+    assert settings.bepaid.api_url == "https://api.bepaid.by"
+    assert settings.payture is None
+    assert "s3cr3t-value" not in repr(settings)
+    assert "s3cr3t-value" not in str(settings.masked())
+
+
+def test_environment_wins_over_the_file(tmp_path):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('timezone = "Europe/Berlin"\n')
+    settings = load_settings(env={"MERCHANT_CONSOLE_TIMEZONE": "Asia/Tokyo"}, secrets_path=secrets)
+    assert settings.timezone.key == "Asia/Tokyo"
+
+
+def test_secret_never_shows_itself():
+    secret = Secret("hunter2-very-secret")
+    assert "hunter2" not in repr(secret) and "hunter2" not in str(secret)
+    assert "hunter2" not in f"{secret}"
+
+
+@pytest.mark.parametrize(
+    ("env", "file_text", "named"),
+    [
+        ({"MERCHANT_CONSOLE_MODE": "prod"}, "", "MERCHANT_CONSOLE_MODE"),
+        ({"MERCHANT_CONSOLE_MODE": "live"}, "", "Live mode needs provider credentials"),
+        ({"MERCHANT_CONSOLE_TIMEZONE": "Mars/Olympus"}, "", "MERCHANT_CONSOLE_TIMEZONE"),
+        ({"MERCHANT_CONSOLE_SANDBOX_PORT": "eighty"}, "", "[sandbox] port"),
+        ({"MERCHANT_CONSOLE_SANDBOX_PORT": "70000"}, "", "MERCHANT_CONSOLE_SANDBOX_PORT"),
+        ({"MERCHANT_CONSOLE_HTTP_READ_TIMEOUT": "nan"}, "", "[http] read_timeout"),
+        ({"MERCHANT_CONSOLE_MAX_AMOUNT_MINOR": "0"}, "", "max_amount_minor"),
+        ({}, '[bepaid]\nshop_id = "361"\n', "[bepaid] secret_key"),
+        (
+            {},
+            '[bepaid]\nshop_id = "1"\nsecret_key = "k"\napi_url = "http://api.bepaid.by"\n',
+            "must use https in live mode",
+        ),
+        (
+            {},
+            '[bepaid]\nshop_id = "1"\nsecret_key = "k"\napi_url = "javascript:alert(1)"\n',
+            "[bepaid] api_url",
+        ),
+        (
+            {},
+            '[bepaid]\nshop_id = "1"\nsecret_key = "k"\napi_url = "https://u:p@api.bepaid.by"\n',
+            "must not carry credentials",
+        ),
+        ({}, '[bepaid]\nshop_id = "1"\nsecret_key = "k"\npublic_key = "abc"\n', "PEM"),
+        ({}, '[payture]\naccess_token = "t"\n', "[payture] base_url"),
+        ({}, "this is = = not toml", "is not valid TOML"),
+        ({}, 'bepaid = "oops"\n', "[bepaid] in the secrets file must be a table"),
+    ],
+)
+def test_bad_setting_fails_at_start_naming_it(tmp_path, env, file_text, named):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(file_text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env=env, secrets_path=secrets)
+    assert named in caught.value.message
