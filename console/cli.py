@@ -1,0 +1,178 @@
+"""The ``merchant-console`` command: run | sandbox | webhooks | sync | demo | user.
+
+``run`` is what the README's first command calls: in sandbox mode it starts the
+sandbox, then the Streamlit console, on loopback, prints the URL and keeps both
+alive until Ctrl-C. Subcommands whose feature has not landed yet say so and exit 2
+rather than pretend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
+
+from console.config import load_settings
+from console.errors import ConsoleError
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_FILE = ROOT / "streamlit_app.py"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="merchant-console",
+        description="Merchant Console: bePaid / beGateway and Payture bills, with a sandbox.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="start the sandbox (in sandbox mode) and the console")
+    run.add_argument("--port", type=int, default=8501, help="console port (default 8501)")
+    run.add_argument("--ledger", help="ledger file (default: settings, data/ledger.db)")
+
+    sandbox = commands.add_parser("sandbox", help="run the provider sandbox alone")
+    sandbox.add_argument("--host", default="127.0.0.1", help="loopback address only")
+    sandbox.add_argument("--port", type=int, default=8600)
+    sandbox.add_argument("--state", default="data/sandbox.db", help="sandbox state file")
+    sandbox.add_argument("--speed", type=float, default=1.0, help="sandbox seconds per second")
+
+    webhooks = commands.add_parser("webhooks", help="run the notification receiver alone")
+    webhooks.add_argument("--port", type=int, default=8601)
+    webhooks.add_argument("--ledger")
+
+    sync = commands.add_parser("sync", help="refresh every open bill and subscription")
+    sync.add_argument("--ledger")
+    sync.add_argument("--every", type=float, metavar="SECONDS", help="repeat every N seconds")
+
+    demo = commands.add_parser("demo", help="fill a ledger with a realistic demo history")
+    demo.add_argument("--ledger")
+    demo.add_argument("--bills", type=int, default=5000, help="number of bills (default 5000)")
+    demo.add_argument("--seed", type=int, default=1, help="random seed for repeatability")
+    demo.add_argument("--days", type=int, default=365, help="length of the history in days")
+
+    user = commands.add_parser("user", help="manage console users")
+    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    add = user_commands.add_parser("add", help="add a user")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=["admin", "operator", "support", "viewer"])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = {
+        "run": cmd_run,
+        "sandbox": cmd_sandbox,
+        "demo": cmd_demo,
+    }.get(args.command, cmd_not_yet)
+    try:
+        return handler(args)
+    except ConsoleError as exc:
+        print(f"merchant-console {args.command}: {exc.title}: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_not_yet(args: argparse.Namespace) -> int:
+    print(
+        f"merchant-console {args.command}: not available in this version yet "
+        "(see the README's roadmap).",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from console.sandbox.server import run
+
+    run(host=args.host, port=args.port, state_path=args.state, speed=args.speed)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from console.demo import generate_demo
+
+    settings = load_settings()
+    ledger_path = Path(args.ledger) if args.ledger else settings.ledger_path
+    report = generate_demo(ledger_path, bills=args.bills, seed=args.seed, days=args.days)
+    print(report.summary())
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    env = dict(os.environ)
+    if args.ledger:
+        env["MERCHANT_CONSOLE_LEDGER"] = args.ledger
+    children: list[subprocess.Popen] = []
+    try:
+        if settings.is_sandbox:
+            children.append(_start_sandbox(settings.sandbox_port, env))
+            _wait_until_up(f"{settings.sandbox_url}/__sandbox/health", children[-1], "sandbox")
+            print(f"Sandbox:  {settings.sandbox_url}  (shop sandbox-shop / sandbox-secret)")
+        children.append(_start_console(args.port, env))
+        _wait_until_up(f"http://127.0.0.1:{args.port}/_stcore/health", children[-1], "console")
+        mode = "SANDBOX" if settings.is_sandbox else "LIVE"
+        print(f"Console:  http://127.0.0.1:{args.port}  ({mode} mode)  — Ctrl-C to stop")
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        return 1
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def _start_sandbox(port: int, env: dict[str, str]) -> subprocess.Popen:
+    state = Path("data") / "sandbox.db"
+    state.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "console.sandbox", "--port", str(port), "--state", str(state)]
+    return subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter and module
+
+
+def _start_console(port: int, env: dict[str, str]) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_FILE),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+    ]
+    return subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: S603 - our own interpreter
+
+
+def _wait_until_up(url: str, child: subprocess.Popen, name: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            raise ConsoleError(f"the {name} exited during start (code {child.returncode}).")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise ConsoleError(f"the {name} did not answer at {url} within {timeout:.0f} s.")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
