@@ -43,13 +43,19 @@ class SandboxConfig:
     public_url: str = "http://127.0.0.1:8600"  # base of redirect_url / pay pages
     state_path: str = ":memory:"
     speed: float = 1.0  # sandbox seconds per real second
+    # Platform knobs (console/sandbox/notifier.py, app.py); defaults suit real use.
+    notify_timeout: float = 5.0  # real seconds to wait for a receiver's answer
+    notify_max_attempts: int = 10  # then the notification is marked gave_up
+    notify_first_retry: float = 60.0  # sandbox seconds; doubles after each failure
+    tick_every: float = 0.25  # real seconds between background ticks
 
 
 class Clock:
     """Sandbox time: real time scaled by ``speed``, plus manual advances.
 
     ``offset`` (seconds added by :meth:`advance`) is kept by the store so that a
-    restarted sandbox continues from where it was.
+    restarted sandbox continues from where it was; the store keeps :meth:`lead`,
+    which also covers time gained by running faster than real time.
     """
 
     def __init__(self, speed: float = 1.0, *, offset: float = 0.0) -> None:
@@ -74,6 +80,18 @@ class Clock:
             self.offset += seconds
         return self.now()
 
+    def lead(self) -> float:
+        """Seconds the sandbox is ahead of real time (manual advances + faster speed).
+
+        Persisting the lead (not just the manual ``offset``) and passing it back as
+        ``offset`` on restart keeps sandbox time monotonic across restarts, even
+        after running at ``--speed 1440``.
+        """
+        with self._lock:
+            now_real = time.time()
+            elapsed = (now_real - self._start_real) * self.speed
+            return self._start_real + elapsed + self.offset - now_real
+
     def real_seconds(self, sandbox_seconds: float) -> float:
         """Real seconds that pass while ``sandbox_seconds`` pass on this clock."""
         return sandbox_seconds / self.speed
@@ -90,6 +108,7 @@ class Store:
     def __init__(self, path: str = ":memory:") -> None:
         self.path = path
         self._lock = threading.RLock()
+        self._savepoints = 0
         self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.conn.row_factory = sqlite3.Row
         if path != ":memory:":
@@ -99,8 +118,16 @@ class Store:
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction; commits on success, rolls back on error."""
+        """A write transaction; commits on success, rolls back on error.
+
+        Nested use on the same thread (an emulator calling ``sandbox.notify`` inside
+        its own transaction) joins the outer transaction through a savepoint, so
+        the inner writes commit or roll back together with the outer ones.
+        """
         with self._lock:
+            if self.conn.in_transaction:
+                yield from self._savepoint()
+                return
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
@@ -108,6 +135,18 @@ class Store:
                 self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
+
+    def _savepoint(self) -> Iterator[sqlite3.Connection]:
+        self._savepoints += 1
+        name = f"nested_{self._savepoints}"
+        self.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute(f"ROLLBACK TO {name}")
+            self.conn.execute(f"RELEASE {name}")
+            raise
+        self.conn.execute(f"RELEASE {name}")
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -155,6 +194,8 @@ class Sandbox:
         self._tick_lock = threading.Lock()
         # Set by app.create_app: delivers signed notifications (see notify()).
         self.notifier: Any = None
+        # Set by app.create_app: the fault registry (console/sandbox/faults.py).
+        self.faults: Any = None
 
     # -- registration -------------------------------------------------------
     def add_ticker(self, ticker: Ticker) -> None:
@@ -177,9 +218,15 @@ class Sandbox:
     def advance(self, seconds: float) -> datetime:
         """Advance the clock, persist the offset, and apply what became due."""
         now = self.clock.advance(seconds)
-        self.store.kv_set("clock_offset", self.clock.offset)
+        self.save_clock()
         self.tick()
+        if self.notifier is not None:  # retries that just became due go out now
+            self.notifier.wake()
         return now
+
+    def save_clock(self) -> None:
+        """Persist how far sandbox time is ahead of real time, for the next start."""
+        self.store.kv_set("clock_offset", self.clock.lead())
 
     # -- notifications ------------------------------------------------------
     def notify(self, url: str | None, payload: dict[str, Any]) -> None:

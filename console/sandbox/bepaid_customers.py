@@ -1,0 +1,148 @@
+"""bePaid customers: ``POST /customers``, ``GET /customers``, ``GET /customers/{id}``.
+
+Fields as bePaid's customers doc lists them: ``email`` and ``ip`` are required;
+``first_name``, ``last_name``, ``address``, ``city``, ``country`` (ISO 3166-1
+alpha-2), ``zip`` (``NNNNN`` or ``NNNNN-NNNN`` when the country is US), ``state``
+(required for US and CA) and ``phone`` are optional. ``POST`` answers 201 with the
+customer; ``GET /customers`` is a bare array, newest first, paged like plans.
+Unknown id → 404.
+
+A subscription's inline customer is checked the same way, errors nested under
+``customer``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from console.sandbox import bepaid_validation as check
+from console.sandbox.bepaid_records import (
+    Source,
+    dumps,
+    fetch_all,
+    fetch_one,
+    loads,
+    new_id,
+    page_window,
+)
+from console.sandbox.bepaid_transactions import not_found
+from console.sandbox.core import Sandbox, read_json, sandbox_of, shop_auth_error
+
+UNKNOWN_CUSTOMER = "customer with this ID doesn't exist for this account"
+OPTIONAL_TEXT = ("first_name", "last_name", "address", "city", "phone")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+US_ZIP = re.compile(r"\d{5}(-\d{4})?")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS bepaid_customers (
+    id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    data TEXT NOT NULL
+);
+"""
+
+
+def validate_customer(errors: check.Errors, body: dict[str, Any], at: check.Path) -> dict[str, Any]:
+    """Check a customer's fields (``at``: ``()`` or ``("customer",)``)."""
+    fields: dict[str, Any] = {
+        name: check.text(errors, (*at, name), body.get(name)) for name in OPTIONAL_TEXT
+    }
+    email = check.text(errors, (*at, "email"), body.get("email"), required=True)
+    if email is not None and not EMAIL.fullmatch(email):
+        errors.add((*at, "email"), check.INVALID)
+    ip = check.text(errors, (*at, "ip"), body.get("ip"), required=True)
+    if ip is not None:
+        try:
+            ipaddress.ip_address(ip)
+        except ValueError:
+            errors.add((*at, "ip"), check.INVALID)
+    country = check.text(errors, (*at, "country"), body.get("country"), limit=2)
+    if country is not None and not (country.isascii() and country.isalpha() and len(country) == 2):
+        errors.add((*at, "country"), check.INVALID)
+    country = country.upper() if country else None
+    zip_code = check.text(errors, (*at, "zip"), body.get("zip"), limit=16)
+    if zip_code is not None and country == "US" and not US_ZIP.fullmatch(zip_code):
+        errors.add((*at, "zip"), check.INVALID)
+    state = check.text(
+        errors, (*at, "state"), body.get("state"), required=country in ("US", "CA"), limit=2
+    )
+    return {**fields, "country": country, "zip": zip_code, "state": state, "email": email, "ip": ip}
+
+
+def insert_customer(
+    conn: sqlite3.Connection, fields: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    customer = {"id": new_id("cst"), **fields}
+    conn.execute(
+        "INSERT INTO bepaid_customers (id, created_at, data) VALUES (?, ?, ?)",
+        (customer["id"], now.timestamp(), dumps(customer)),
+    )
+    return customer
+
+
+def load_customer(source: Source, customer_id: Any) -> dict[str, Any] | None:
+    if not isinstance(customer_id, str):
+        return None
+    row = fetch_one(source, "SELECT data FROM bepaid_customers WHERE id = ?", (customer_id,))
+    return None if row is None else loads(row["data"])
+
+
+async def create_customer(request: Request) -> Response:
+    sandbox = sandbox_of(request)
+    if denied := shop_auth_error(request):
+        return denied
+    body = await read_json(request)
+    if isinstance(body, Response):
+        return body
+    errors = check.Errors()
+    fields = validate_customer(errors, body, ())
+    if errors:
+        return errors.response()
+    with sandbox.store.tx() as conn:
+        customer = insert_customer(conn, fields, sandbox.now())
+    return JSONResponse(customer, status_code=201)
+
+
+async def list_customers(request: Request) -> Response:
+    sandbox = sandbox_of(request)
+    if denied := shop_auth_error(request):
+        return denied
+    limit, offset = page_window(dict(request.query_params))
+    rows = fetch_all(
+        sandbox.store,
+        "SELECT data FROM bepaid_customers ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
+        (limit, offset),
+    )
+    return JSONResponse([loads(row["data"]) for row in rows])
+
+
+async def get_customer(request: Request) -> Response:
+    sandbox = sandbox_of(request)
+    if denied := shop_auth_error(request):
+        return denied
+    customer = load_customer(sandbox.store, request.path_params["id"])
+    return not_found() if customer is None else JSONResponse(customer)
+
+
+def state_section(sandbox: Sandbox) -> list[dict[str, Any]]:
+    rows = fetch_all(sandbox.store, "SELECT data FROM bepaid_customers ORDER BY created_at DESC")
+    return [loads(row["data"]) for row in rows]
+
+
+def install(sandbox: Sandbox) -> None:
+    sandbox.store.ensure_schema(SCHEMA)
+
+
+routes = [
+    Route("/customers", create_customer, methods=["POST"]),
+    Route("/customers", list_customers, methods=["GET"]),
+    Route("/customers/{id}", get_customer, methods=["GET"]),
+]

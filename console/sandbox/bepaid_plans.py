@@ -1,0 +1,170 @@
+"""bePaid subscription plans: ``POST /plans``, ``GET /plans``, ``GET /plans/{id}``.
+
+A plan says how much and how often to charge: ``plan{amount, interval,
+interval_unit}`` (unit ``hour``, ``day`` or ``month``), an optional ``trial`` with
+the same three fields (all required together) and ``as_first_payment`` (default
+false), ``billing_cycles`` (ignored while ``infinite``, which defaults to true, as the
+doc says), ``number_payment_attempts`` (default 3), ``language``, ``test``.
+``POST`` answers 201 with the plan; ``GET /plans`` answers a bare JSON array, newest
+first, paged by ``?page=`` and ``?per_page=`` (default 50, max 100) — bePaid's doc
+says its list calls return "an array". Unknown id → 404.
+
+The same validation serves a subscription's inline plan, with errors nested under
+``plan`` (the invalid currency error stays under ``base``, as the doc's example shows).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from console.sandbox import bepaid_validation as check
+from console.sandbox.bepaid_records import (
+    Source,
+    dumps,
+    fetch_all,
+    fetch_one,
+    loads,
+    new_id,
+    page_window,
+)
+from console.sandbox.bepaid_transactions import not_found
+from console.sandbox.core import Sandbox, iso, read_json, sandbox_of, shop_auth_error
+
+INTERVAL_UNITS = ("hour", "day", "month")
+DEFAULT_PAYMENT_ATTEMPTS = 3
+UNKNOWN_PLAN = "plan with this ID doesn't exist for this account"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS bepaid_plans (
+    id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    data TEXT NOT NULL
+);
+"""
+
+
+def _period(errors: check.Errors, path: check.Path, section: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "amount": check.positive_int(errors, (*path, "amount"), section.get("amount")),
+        "interval": check.positive_int(errors, (*path, "interval"), section.get("interval")),
+        "interval_unit": check.choice(
+            errors, (*path, "interval_unit"), section.get("interval_unit"), INTERVAL_UNITS
+        ),
+    }
+
+
+def validate_plan(errors: check.Errors, body: dict[str, Any], at: check.Path) -> dict[str, Any]:
+    """Check a plan's fields (``at`` is where they sit in the request: ``()`` or ``("plan",)``)."""
+    title = check.text(errors, (*at, "title"), body.get("title"), required=True)
+    currency = check.currency(errors, body.get("currency"))
+    regular = check.object_at(errors, (*at, "plan"), body.get("plan"), required=True)
+    trial = check.object_at(errors, (*at, "trial"), body.get("trial"), required=False)
+    infinite = check.boolean(errors, (*at, "infinite"), body.get("infinite"), default=True)
+    cycles = check.positive_int(
+        errors, (*at, "billing_cycles"), body.get("billing_cycles"), required=not infinite
+    )
+    attempts = check.positive_int(
+        errors,
+        (*at, "number_payment_attempts"),
+        body.get("number_payment_attempts"),
+        required=False,
+    )
+    test = body.get("test")
+    if test is not None:
+        test = check.boolean(errors, (*at, "test"), test, default=False)
+    trial_period = None
+    if trial:
+        trial_period = _period(errors, (*at, "trial"), trial)
+        trial_period["as_first_payment"] = check.boolean(
+            errors,
+            (*at, "trial", "as_first_payment"),
+            trial.get("as_first_payment"),
+            default=False,
+        )
+    return {
+        "title": title,
+        "currency": currency,
+        "language": check.text(errors, (*at, "language"), body.get("language"), limit=10),
+        "infinite": infinite,
+        "billing_cycles": cycles,
+        "trial": trial_period,
+        "plan": _period(errors, (*at, "plan"), regular) if regular is not None else None,
+        "number_payment_attempts": attempts or DEFAULT_PAYMENT_ATTEMPTS,
+        "test": test,
+    }
+
+
+def insert_plan(conn: sqlite3.Connection, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Store an accepted plan and return its representation."""
+    plan = {"id": new_id("pln"), **fields, "created_at": iso(now)}
+    conn.execute(
+        "INSERT INTO bepaid_plans (id, created_at, data) VALUES (?, ?, ?)",
+        (plan["id"], now.timestamp(), dumps(plan)),
+    )
+    return plan
+
+
+def load_plan(source: Source, plan_id: Any) -> dict[str, Any] | None:
+    if not isinstance(plan_id, str):
+        return None
+    row = fetch_one(source, "SELECT data FROM bepaid_plans WHERE id = ?", (plan_id,))
+    return None if row is None else loads(row["data"])
+
+
+async def create_plan(request: Request) -> Response:
+    sandbox = sandbox_of(request)
+    if denied := shop_auth_error(request):
+        return denied
+    body = await read_json(request)
+    if isinstance(body, Response):
+        return body
+    errors = check.Errors()
+    fields = validate_plan(errors, body, ())
+    if errors:
+        return errors.response()
+    with sandbox.store.tx() as conn:
+        plan = insert_plan(conn, fields, sandbox.now())
+    return JSONResponse(plan, status_code=201)
+
+
+async def list_plans(request: Request) -> Response:
+    sandbox = sandbox_of(request)
+    if denied := shop_auth_error(request):
+        return denied
+    limit, offset = page_window(dict(request.query_params))
+    rows = fetch_all(
+        sandbox.store,
+        "SELECT data FROM bepaid_plans ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
+        (limit, offset),
+    )
+    return JSONResponse([loads(row["data"]) for row in rows])
+
+
+async def get_plan(request: Request) -> Response:
+    sandbox = sandbox_of(request)
+    if denied := shop_auth_error(request):
+        return denied
+    plan = load_plan(sandbox.store, request.path_params["id"])
+    return not_found() if plan is None else JSONResponse(plan)
+
+
+def state_section(sandbox: Sandbox) -> list[dict[str, Any]]:
+    rows = fetch_all(sandbox.store, "SELECT data FROM bepaid_plans ORDER BY created_at DESC")
+    return [loads(row["data"]) for row in rows]
+
+
+def install(sandbox: Sandbox) -> None:
+    sandbox.store.ensure_schema(SCHEMA)
+
+
+routes = [
+    Route("/plans", create_plan, methods=["POST"]),
+    Route("/plans", list_plans, methods=["GET"]),
+    Route("/plans/{id}", get_plan, methods=["GET"]),
+]
