@@ -1,0 +1,103 @@
+"""Provider clients: bePaid (subscriptions, hosted checkout, card transactions), beGateway
+alternative payments (beyag) and Payture bills through behind-api.
+
+Everything billing needs is importable from here; the modules behind it are:
+
+    bepaid.py / bepaid_wire.py   bePaid client, and its request bodies and answer readers
+    beyag.py                     alternative-payment client (same shop as bePaid)
+    payture.py                   behind-api client for Payture bills
+    models.py                    typed results (frozen dataclasses) and typed inputs
+    errors.py                    the ProviderError hierarchy and the status -> class map
+    policy.py                    Call, Timeouts, RetryPolicy
+    failures.py                  what a failed attempt means; whether to retry
+    http.py                      senders (sync / async), logging, shared httpx clients
+    base.py, wire.py             client construction; JSON reading and input checks
+
+Typical use (billing)::
+
+    client = BepaidClient.from_settings(settings)
+    link = client.create_checkout(amount=1250, currency="BYN", description="Order 17",
+                                  tracking_id="order-17")
+"""
+
+from __future__ import annotations
+
+from console.providers.bepaid import AsyncBepaidClient, BepaidClient
+from console.providers.beyag import AsyncBeyagClient, BeyagClient
+from console.providers.errors import (
+    AuthenticationFailed,
+    NotFound,
+    OutcomeUnknown,
+    ProviderError,
+    ProviderRejected,
+    ProviderUnavailable,
+    ProviderValidationError,
+    RateLimited,
+    SandboxOnlyOperation,
+    UnexpectedResponse,
+    error_for_status,
+    flatten_errors,
+)
+from console.providers.http import close_shared_clients
+from console.providers.models import (
+    BeyagPayment,
+    BillExtras,
+    Checkout,
+    CheckoutLink,
+    Customer,
+    FormField,
+    LastTransaction,
+    NewCustomer,
+    NewPlan,
+    PayForm,
+    PaytureBill,
+    PaytureBillStatus,
+    Period,
+    Plan,
+    Product,
+    Subscription,
+    Transaction,
+)
+from console.providers.payture import AsyncPaytureClient, PaytureClient
+from console.providers.policy import RetryPolicy, Timeouts
+
+__all__ = [
+    "AsyncBepaidClient",
+    "AsyncBeyagClient",
+    "AsyncPaytureClient",
+    "AuthenticationFailed",
+    "BepaidClient",
+    "BeyagClient",
+    "BeyagPayment",
+    "BillExtras",
+    "Checkout",
+    "CheckoutLink",
+    "Customer",
+    "FormField",
+    "LastTransaction",
+    "NewCustomer",
+    "NewPlan",
+    "NotFound",
+    "OutcomeUnknown",
+    "PayForm",
+    "PaytureBill",
+    "PaytureBillStatus",
+    "PaytureClient",
+    "Period",
+    "Plan",
+    "Product",
+    "ProviderError",
+    "ProviderRejected",
+    "ProviderUnavailable",
+    "ProviderValidationError",
+    "RateLimited",
+    "RetryPolicy",
+    "SandboxOnlyOperation",
+    "Subscription",
+    "Timeouts",
+    "Transaction",
+    "UnexpectedResponse",
+    "close_shared_clients",
+    "error_for_status",
+    "flatten_errors",
+]
