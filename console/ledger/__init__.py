@@ -1,0 +1,79 @@
+"""The ledger: the console's SQLite record of bills, subscriptions, payments and history.
+
+Storage rules, in one place:
+
+* Times are INTEGER Unix epoch **milliseconds, UTC**. The Python API takes and
+  returns aware datetimes and refuses naive ones (:mod:`console.ledger._times`).
+* Money is INTEGER minor units with an ISO 4217 code beside it; refunds are
+  negative payments. Totals are per currency, never across currencies.
+* Statuses are :mod:`console.status` values; a late report never regresses a
+  final status, and stale or repeated reports append nothing.
+* ``status_events`` is append-only: triggers abort any UPDATE or DELETE.
+* The schema version is ``PRAGMA user_version``; opening an older file migrates
+  it forward in one transaction (:mod:`console.ledger._schema`).
+* One connection per thread, WAL, ``BEGIN IMMEDIATE`` writes
+  (:mod:`console.ledger._connections`).
+
+The ledger knows SQLite and nothing about HTTP or Streamlit.
+"""
+
+from __future__ import annotations
+
+from console.ledger._bulk import BULK_TABLES
+from console.ledger._errors import ConflictingPayment, DuplicateTrackingId, UnknownRecord
+from console.ledger._ledger import Ledger
+from console.ledger._lookup import search_terms, url_candidates
+from console.ledger._records import (
+    BILL_KINDS,
+    INTERVAL_UNITS,
+    OBJECT_TYPES,
+    OUTCOMES,
+    PROVIDERS,
+    SOURCES,
+    AuditEntry,
+    Bill,
+    LookupResult,
+    MrrRow,
+    OpenItem,
+    OutcomeRow,
+    Payment,
+    RevenueRow,
+    StatusEvent,
+    Subscription,
+    console_ref,
+)
+from console.ledger._schema import MIGRATIONS, SCHEMA_VERSION
+from console.ledger._times import bucket_bounds, from_ms, now_ms, to_ms
+
+__all__ = [
+    "BILL_KINDS",
+    "BULK_TABLES",
+    "INTERVAL_UNITS",
+    "MIGRATIONS",
+    "OBJECT_TYPES",
+    "OUTCOMES",
+    "PROVIDERS",
+    "SCHEMA_VERSION",
+    "SOURCES",
+    "AuditEntry",
+    "Bill",
+    "ConflictingPayment",
+    "DuplicateTrackingId",
+    "Ledger",
+    "LookupResult",
+    "MrrRow",
+    "OpenItem",
+    "OutcomeRow",
+    "Payment",
+    "RevenueRow",
+    "StatusEvent",
+    "Subscription",
+    "UnknownRecord",
+    "bucket_bounds",
+    "console_ref",
+    "from_ms",
+    "now_ms",
+    "search_terms",
+    "to_ms",
+    "url_candidates",
+]

@@ -1,0 +1,236 @@
+"""Writing bills: create, attach what the provider answered, record status reports.
+
+The never-regress rule lives in :func:`console.status.should_apply`; this module
+applies it inside one write transaction, so a poll and a webhook racing on the
+same bill cannot both read "pending" and both append an event.
+
+Reports that are not applied (a late "pending" after "paid", or the same status
+again) change nothing and append no event: polls repeat the current status every
+few seconds and bePaid retries notifications, so recording each would bury the
+real history. ``record_bill_status`` returns False for them. One exception: when
+the console status is unchanged but the provider's native status moved (Payture
+``PAID`` -> ``DONE``), the native status is updated and an event is appended.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from console.errors import ValidationError
+from console.ledger._base import LedgerBase, append_event, fetch_one, insert_row
+from console.ledger._checks import choice, detail_text, email, positive_int, status_of, text_id
+from console.ledger._errors import DuplicateTrackingId
+from console.ledger._records import BILL_KINDS, PROVIDERS, SOURCES, console_ref, dumps, loads
+from console.ledger._times import ms_or_now, now_ms, optional_ms
+from console.money import normalize_currency
+from console.status import BillStatus, should_apply
+
+_MONEY_MOVED = (BillStatus.PAID, BillStatus.MISMATCH)
+
+
+class BillWrites(LedgerBase):
+    """Write methods for bills."""
+
+    def create_bill(
+        self,
+        *,
+        provider: str,
+        kind: str,
+        tracking_id: str,
+        amount: int,
+        currency: str,
+        description: str | None = None,
+        customer_email: str | None = None,
+        status: BillStatus = BillStatus.CREATING,
+        test: bool | None = None,
+        demo: bool = False,
+        expires_at: datetime | None = None,
+        extra: Mapping[str, Any] | None = None,
+        subscription_id: int | None = None,
+        source: str = "console",
+        at: datetime | None = None,
+    ) -> int:
+        """Record a new bill (status ``creating`` or ``pending``) and its first event.
+
+        Call it *before* asking the provider, with status ``creating``, so a crash
+        between the two leaves a row that a refresh can resolve by tracking id.
+
+        Returns:
+            The console id (shown as ``B<id>``).
+
+        Raises:
+            DuplicateTrackingId: this provider already has a bill with ``tracking_id``.
+            ValidationError: an argument is out of its vocabulary or range.
+        """
+        provider = choice(provider, PROVIDERS, "provider")
+        kind = choice(kind, BILL_KINDS, "kind")
+        if (provider == "payture") != (kind == "payture_bill"):
+            raise ValidationError(
+                f"A {kind} bill cannot be issued through {provider}.", field="kind"
+            )
+        status = status_of(BillStatus, status)
+        if status not in (BillStatus.CREATING, BillStatus.PENDING):
+            raise ValidationError("A new bill starts as creating or pending.", field="status")
+        source = choice(source, SOURCES, "source")
+        tracking = text_id(tracking_id, "tracking_id", required=True)
+        created = ms_or_now(at)
+        row = {
+            "provider": provider,
+            "kind": kind,
+            "tracking_id": tracking,
+            "amount": positive_int(amount, "amount"),
+            "currency": normalize_currency(currency),
+            "description": description,
+            "customer_email": email(customer_email),
+            "status": status.value,
+            "test": None if test is None else int(test),
+            "demo": int(bool(demo)),
+            "created_at": created,
+            "updated_at": created,
+            "expires_at": optional_ms(expires_at, field="expires_at"),
+            "extra_json": dumps(extra),
+            "subscription_id": subscription_id,
+        }
+        with self.write() as conn:
+            try:
+                bill_id = insert_row(conn, "bills", row)
+            except sqlite3.IntegrityError as exc:
+                duplicate = duplicate_tracking_id(conn, exc, "bills", provider, tracking)
+                if duplicate is None:
+                    raise
+                raise duplicate from exc
+            append_event(
+                conn,
+                object_type="bill",
+                object_id=bill_id,
+                from_status=None,
+                to_status=status.value,
+                native_status=None,
+                source=source,
+                at=created,
+                detail=None,
+            )
+        return bill_id
+
+    def attach_provider_ids(
+        self,
+        bill_id: int,
+        *,
+        provider_id: str | None = None,
+        token: str | None = None,
+        pay_url: str | None = None,
+        expires_at: datetime | None = None,
+        form: Mapping[str, Any] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Store what the provider answered. Arguments left as None keep their value;
+        ``extra`` is merged into the bill's extra data (gift code, method type, ...).
+
+        Raises:
+            UnknownRecord: there is no bill ``bill_id``.
+        """
+        changes: dict[str, Any] = {
+            "provider_id": text_id(provider_id, "provider_id", required=False),
+            "token": text_id(token, "token", required=False, max_length=2000),
+            "pay_url": pay_url,
+            "expires_at": optional_ms(expires_at, field="expires_at"),
+            "form_json": dumps(form),
+        }
+        changes = {column: value for column, value in changes.items() if value is not None}
+        with self.write() as conn:
+            current = fetch_one(
+                conn,
+                "SELECT extra_json FROM bills WHERE id = ?",
+                (bill_id,),
+                what=f"bill {bill_id}",
+            )
+            if extra:
+                changes["extra_json"] = dumps({**(loads(current["extra_json"]) or {}), **extra})
+            if not changes:
+                return
+            changes["updated_at"] = now_ms()
+            assignments = ", ".join(f"{column} = ?" for column in changes)
+            conn.execute(
+                f"UPDATE bills SET {assignments} WHERE id = ?", (*changes.values(), bill_id)
+            )
+
+    def record_bill_status(
+        self,
+        bill_id: int,
+        status: BillStatus | str,
+        native_status: str | None,
+        source: str,
+        at: datetime | None = None,
+        detail: str | Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Apply a reported status under the never-regress rule (see the module docstring).
+
+        ``at`` is when the status happened (default: now); it becomes the event's
+        time and, for paid or mismatch, the bill's ``paid_at`` when not yet set.
+
+        Returns:
+            True when the bill's status or native status changed (and an event
+            was appended); False when the report was stale or repeated.
+
+        Raises:
+            UnknownRecord: there is no bill ``bill_id``.
+        """
+        new = status_of(BillStatus, status)
+        source = choice(source, SOURCES, "source")
+        happened = ms_or_now(at)
+        note = detail_text(detail)
+        with self.write() as conn:
+            row = fetch_one(
+                conn,
+                "SELECT status, native_status FROM bills WHERE id = ?",
+                (bill_id,),
+                what=f"bill {bill_id}",
+            )
+            current = BillStatus(row["status"])
+            if should_apply(current, new):
+                paid_at = happened if new in _MONEY_MOVED else None
+                conn.execute(
+                    "UPDATE bills SET status = ?, native_status = coalesce(?, native_status),"
+                    " paid_at = coalesce(paid_at, ?), updated_at = ? WHERE id = ?",
+                    (new.value, native_status, paid_at, now_ms(), bill_id),
+                )
+            elif new == current and native_status and native_status != row["native_status"]:
+                conn.execute(
+                    "UPDATE bills SET native_status = ?, updated_at = ? WHERE id = ?",
+                    (native_status, now_ms(), bill_id),
+                )
+            else:
+                return False
+            append_event(
+                conn,
+                object_type="bill",
+                object_id=bill_id,
+                from_status=current.value,
+                to_status=new.value,
+                native_status=native_status,
+                source=source,
+                at=happened,
+                detail=note,
+            )
+        return True
+
+
+def duplicate_tracking_id(
+    conn: sqlite3.Connection, exc: sqlite3.IntegrityError, table: str, provider: str, tracking: str
+) -> DuplicateTrackingId | None:
+    """The DuplicateTrackingId that a UNIQUE(tracking_id, provider) failure means, if it is one."""
+    if "UNIQUE" not in str(exc) or f"{table}.tracking_id" not in str(exc):
+        return None
+    existing = conn.execute(
+        f"SELECT id FROM {table} WHERE tracking_id = ? AND provider = ?", (tracking, provider)
+    ).fetchone()
+    object_type = "bill" if table == "bills" else "subscription"
+    ref = console_ref(object_type, existing["id"]) if existing else None
+    return DuplicateTrackingId(
+        f"{provider} already has a {object_type} with tracking id {tracking!r}"
+        + (f" ({ref})." if ref else "."),
+        existing_ref=ref,
+    )

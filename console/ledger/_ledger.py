@@ -1,0 +1,26 @@
+"""The :class:`Ledger`: one object that holds every ledger operation.
+
+Each group of methods lives in its own module (one idea per file); this class
+only puts them together, so callers need one import and one object.
+"""
+
+from __future__ import annotations
+
+from console.ledger._audit import AuditWrites
+from console.ledger._bills import BillWrites
+from console.ledger._bulk import BulkWrites
+from console.ledger._lookup import Lookups
+from console.ledger._payments import PaymentWrites
+from console.ledger._reports import Reports
+from console.ledger._subscriptions import SubscriptionWrites
+
+
+class Ledger(
+    BillWrites, SubscriptionWrites, PaymentWrites, AuditWrites, BulkWrites, Lookups, Reports
+):
+    """The console's SQLite ledger: bills, subscriptions, payments, status history, audit.
+
+    Open it once per process (``Ledger("data/ledger.db")``) and use it from any
+    thread: each thread gets its own connection. Group writes that belong
+    together in ``with ledger.write():``.
+    """

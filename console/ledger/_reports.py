@@ -1,0 +1,268 @@
+"""The numbers the pages show: open items, revenue, outcomes, subscription counts, MRR.
+
+Every report is one SQL statement over an index; nothing loads a table into
+Python. Money is reported per currency and never summed across currencies.
+
+Local-time buckets: :func:`~console.ledger._times.bucket_bounds` turns the range
+into one ``(local start date, lo_ms, hi_ms)`` triple per local day, ISO week
+(Monday) or month, computed with zoneinfo so DST days have 23 or 25 hours. The
+triples go to SQLite as one JSON parameter.
+
+Revenue reads the covering index ``payments(currency, provider, channel, at,
+amount)``. First a loose index scan finds the (currency, provider, channel)
+series present — one index seek each, a few dozen in all. Then, for every bucket
+and series, a correlated subquery sums exactly one range of the index. A report
+reads only the index entries inside its range, once, and never sorts them (a
+plain GROUP BY over the range would sort every payment in it). The small
+per-series sums are then added up per currency and requested group in Python.
+Bill outcomes work the same way over ``bills(status, created_at)``. Empty
+buckets produce no rows; the UI fills the gaps.
+
+Decisions:
+
+* ``revenue`` is net: refunds (negative amounts) are subtracted in the bucket
+  where the refund happened; ``count`` counts charges and refunds.
+* ``outcome_counts`` is a cohort view: bills are bucketed by the local day they
+  were *created*, and counted by their status now. A bucket's numbers settle as
+  its open bills finish; open statuses (creating, pending) are included.
+* ``mrr`` counts ``active`` and ``past_due`` subscriptions (past_due is still
+  being charged — bePaid retries — and counts until it fails); trials do not
+  count, they have not paid. A plan is normalised to a month: ``month`` interval
+  n -> amount / n; ``day`` n -> amount * 365 / 12 / n; ``hour`` n -> amount *
+  8760 / 12 / n (an average non-leap month of 365/12 days). The sum per currency
+  is exact (fractions) and rounded once, half to even, to minor units.
+* ``open_items`` returns at most ``limit`` bills and at most ``limit``
+  subscriptions, each oldest first. Open means not final: creating or pending
+  bills; creating, pending, trial, active or past_due subscriptions.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+
+from console.errors import ValidationError
+from console.ledger._base import LedgerBase
+from console.ledger._checks import choice
+from console.ledger._records import (
+    BILL_KINDS,
+    MrrRow,
+    OpenItem,
+    OutcomeRow,
+    RevenueRow,
+    console_ref,
+)
+from console.ledger._times import Bucket, bucket_bounds, from_ms, ms_or_now
+from console.status import BillStatus, SubscriptionStatus
+
+# Must match the partial indexes' WHERE text for SQLite to use them.
+OPEN_BILLS_SQL = "status IN ('creating', 'pending')"
+OPEN_SUBSCRIPTIONS_SQL = "status IN ('creating', 'pending', 'trial', 'active', 'past_due')"
+MRR_STATUSES = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
+
+_MONTHLY_FACTOR = {"month": Fraction(1), "day": Fraction(365, 12), "hour": Fraction(8760, 12)}
+_GROUPS = ("provider", "kind")
+# MATERIALIZED: parse the JSON once, not once per index entry read.
+_BUCKETS = (
+    "b(label, lo, hi) AS MATERIALIZED"
+    " (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(:buckets))"
+)
+_REVENUE_SQL = (
+    f"WITH {_BUCKETS}, s(currency, provider, channel) AS MATERIALIZED"
+    " (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(:series))"
+    " SELECT b.label, s.currency, s.provider, s.channel,"
+    " (SELECT json_array(sum(amount), count(*)) FROM payments"
+    "  WHERE currency = s.currency AND provider = s.provider AND channel = s.channel"
+    "  AND at >= b.lo AND at < b.hi)"
+    " FROM b CROSS JOIN s"
+)
+
+
+class Reports(LedgerBase):
+    """Read methods behind the monitor, revenue and subscription pages."""
+
+    def open_items(
+        self,
+        provider: str | None = None,
+        kind: str | None = None,
+        *,
+        limit: int = 200,
+        now: datetime | None = None,
+    ) -> list[OpenItem]:
+        """Bills and subscriptions that are not final, with their age and time to expiry.
+
+        ``kind`` is a bill kind (card_link, apm, payture_bill) or ``subscription``;
+        None means both. ``now`` (default: the current time) is what ages are
+        measured from.
+        """
+        if kind is not None:
+            choice(kind, (*BILL_KINDS, "subscription"), "kind")
+        now_value = ms_or_now(now, field="now")
+        filters, params = "", []
+        if provider is not None:
+            filters, params = " AND provider = ?", [provider]
+        conn = self.connection()
+        rows = []
+        if kind != "subscription":
+            kind_filter, kind_params = ("", []) if kind is None else (" AND kind = ?", [kind])
+            rows += conn.execute(
+                "SELECT 'bill' AS object_type, id, provider, kind, tracking_id, provider_id,"
+                " status, native_status, amount, currency, customer_email, created_at, updated_at,"
+                f" expires_at FROM bills WHERE {OPEN_BILLS_SQL}{filters}{kind_filter}"
+                " ORDER BY created_at LIMIT ?",
+                [*params, *kind_params, limit],
+            ).fetchall()
+        if kind in (None, "subscription"):
+            rows += conn.execute(
+                "SELECT 'subscription' AS object_type, id, provider, 'subscription' AS kind,"
+                " tracking_id, provider_id, status, native_status, amount, currency,"
+                " customer_email, created_at, updated_at, NULL AS expires_at FROM subscriptions"
+                f" WHERE {OPEN_SUBSCRIPTIONS_SQL}{filters} ORDER BY created_at LIMIT ?",
+                [*params, limit],
+            ).fetchall()
+        return [_open_item(row, now_value) for row in rows]
+
+    def revenue(
+        self,
+        bucket: Bucket = "day",
+        tz: str = "Europe/Minsk",
+        *,
+        start: date | datetime,
+        end: date | datetime,
+        group_by: str | None = None,
+    ) -> list[RevenueRow]:
+        """Net revenue per local bucket and currency (optionally per provider or kind).
+
+        ``start``/``end`` bound the half-open range [start, end): a ``date`` is
+        local midnight in ``tz``, a datetime must be aware. ``group_by='kind'``
+        groups by the bill's kind, ``subscription`` for subscription charges.
+
+        Raises:
+            ValidationError: unknown bucket, zone or grouping, or an empty range.
+        """
+        if group_by is not None and group_by not in _GROUPS:
+            raise ValidationError("group_by must be None, 'provider' or 'kind'.", field="group_by")
+        bounds = bucket_bounds(bucket, tz, start, end)
+        conn = self.connection()
+        series = payment_series(conn)
+        if not series:
+            return []
+        sums: dict[tuple[str, str, str], list[int]] = {}
+        rows = conn.execute(
+            _REVENUE_SQL, {"buckets": json.dumps(bounds), "series": json.dumps(series)}
+        )
+        for label, currency, provider, channel, totals in rows:
+            total, count = json.loads(totals)
+            if count:
+                group = {None: "", "provider": provider, "kind": channel}[group_by]
+                running = sums.setdefault((label, currency, group), [0, 0])
+                running[0] += total
+                running[1] += count
+        return [
+            RevenueRow(date.fromisoformat(label), currency, group or None, total, count)
+            for (label, currency, group), (total, count) in sorted(sums.items())
+        ]
+
+    def outcome_counts(
+        self,
+        bucket: Bucket = "day",
+        tz: str = "Europe/Minsk",
+        *,
+        start: date | datetime,
+        end: date | datetime,
+    ) -> list[OutcomeRow]:
+        """Bills created in each local bucket, counted by their current status."""
+        bounds = bucket_bounds(bucket, tz, start, end)
+        statuses = json.dumps([status.value for status in BillStatus])
+        rows = self.connection().execute(
+            f"WITH {_BUCKETS}, s(status) AS (SELECT value FROM json_each(:statuses))"
+            " SELECT label, status, n FROM (SELECT b.label, s.status, (SELECT count(*)"
+            " FROM bills WHERE bills.status = s.status AND created_at >= b.lo"
+            " AND created_at < b.hi) AS n FROM b CROSS JOIN s) WHERE n > 0",
+            {"buckets": json.dumps(bounds), "statuses": statuses},
+        )
+        return [
+            OutcomeRow(date.fromisoformat(label), BillStatus(status), count)
+            for label, status, count in rows
+        ]
+
+    def subscription_counts(self) -> dict[SubscriptionStatus, int]:
+        """How many subscriptions are in each status (every status present, zeros included)."""
+        counts = dict.fromkeys(SubscriptionStatus, 0)
+        rows = self.connection().execute(
+            "SELECT status, count(*) FROM subscriptions GROUP BY status"
+        )
+        for status, count in rows:
+            counts[SubscriptionStatus(status)] = count
+        return counts
+
+    def mrr(self) -> list[MrrRow]:
+        """Monthly recurring revenue per currency (rules in the module docstring)."""
+        placeholders = ", ".join("?" * len(MRR_STATUSES))
+        rows = self.connection().execute(
+            "SELECT currency, interval_unit, interval, sum(amount), count(*) FROM subscriptions"
+            f" WHERE status IN ({placeholders}) GROUP BY currency, interval_unit, interval",
+            [status.value for status in MRR_STATUSES],
+        )
+        totals: dict[str, tuple[Fraction, int]] = {}
+        for currency, unit, interval, amount, count in rows:
+            monthly = amount * _MONTHLY_FACTOR[unit] / interval
+            total, subscriptions = totals.get(currency, (Fraction(0), 0))
+            totals[currency] = (total + monthly, subscriptions + count)
+        return [
+            MrrRow(currency, round(total), subscriptions)
+            for currency, (total, subscriptions) in sorted(totals.items())
+        ]
+
+
+def payment_series(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    """The (currency, provider, channel) combinations in payments, by loose index scan.
+
+    Each step asks the index for the smallest value after the current one, so the
+    cost is one seek per combination, not a scan of the table.
+    """
+
+    def next_value(column: str, where: str, *params: str) -> str | None:
+        sql = f"SELECT min({column}) FROM payments WHERE {where} AND {column} > ?"
+        return conn.execute(sql, params).fetchone()[0]
+
+    series = []
+    currency = next_value("currency", "1", "")
+    while currency is not None:
+        provider = next_value("provider", "currency = ?", currency, "")
+        while provider is not None:
+            where = "currency = ? AND provider = ?"
+            channel = next_value("channel", where, currency, provider, "")
+            while channel is not None:
+                series.append((currency, provider, channel))
+                channel = next_value("channel", where, currency, provider, channel)
+            provider = next_value("provider", "currency = ?", currency, provider)
+        currency = next_value("currency", "1", currency)
+    return series
+
+
+def _open_item(row: sqlite3.Row, now: int) -> OpenItem:
+    object_type = row["object_type"]
+    vocabulary = BillStatus if object_type == "bill" else SubscriptionStatus
+    expires_at = row["expires_at"]
+    return OpenItem(
+        ref=console_ref(object_type, row["id"]),
+        object_type=object_type,
+        id=row["id"],
+        provider=row["provider"],
+        kind=row["kind"],
+        tracking_id=row["tracking_id"],
+        provider_id=row["provider_id"],
+        status=vocabulary(row["status"]),
+        native_status=row["native_status"],
+        amount=row["amount"],
+        currency=row["currency"],
+        customer_email=row["customer_email"],
+        created_at=from_ms(row["created_at"]),
+        updated_at=from_ms(row["updated_at"]),
+        expires_at=from_ms(expires_at),
+        age=timedelta(milliseconds=now - row["created_at"]),
+        expires_in=None if expires_at is None else timedelta(milliseconds=expires_at - now),
+    )

@@ -1,0 +1,269 @@
+"""Writing subscriptions: create, attach ids, status reports, schedule, cancellation.
+
+Status reports follow the same rule as bills (see :mod:`console.ledger._bills`):
+stale or repeated reports change nothing and append no event; a final
+subscription status is terminal.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from console.errors import ValidationError
+from console.ledger._base import LedgerBase, append_event, fetch_one, insert_row
+from console.ledger._bills import duplicate_tracking_id
+from console.ledger._checks import choice, detail_text, email, positive_int, status_of, text_id
+from console.ledger._records import INTERVAL_UNITS, PROVIDERS, SOURCES, dumps, loads
+from console.ledger._times import ms_or_now, now_ms, optional_ms
+from console.money import normalize_currency
+from console.status import SubscriptionStatus, should_apply
+
+
+class SubscriptionWrites(LedgerBase):
+    """Write methods for subscriptions."""
+
+    def create_subscription(
+        self,
+        *,
+        tracking_id: str,
+        amount: int,
+        currency: str,
+        interval: int,
+        interval_unit: str,
+        provider: str = "bepaid",
+        plan_id: str | None = None,
+        plan_title: str | None = None,
+        trial_interval: int | None = None,
+        trial_unit: str | None = None,
+        customer_email: str | None = None,
+        status: SubscriptionStatus = SubscriptionStatus.CREATING,
+        test: bool | None = None,
+        demo: bool = False,
+        extra: Mapping[str, Any] | None = None,
+        source: str = "console",
+        at: datetime | None = None,
+    ) -> int:
+        """Record a new subscription (status ``creating`` or ``pending``) and its first event.
+
+        Returns:
+            The console id (shown as ``S<id>``).
+
+        Raises:
+            DuplicateTrackingId: this provider already has a subscription with ``tracking_id``.
+            ValidationError: an argument is out of its vocabulary or range.
+        """
+        status = status_of(SubscriptionStatus, status)
+        if status not in (SubscriptionStatus.CREATING, SubscriptionStatus.PENDING):
+            raise ValidationError(
+                "A new subscription starts as creating or pending.", field="status"
+            )
+        if (trial_interval is None) != (trial_unit is None):
+            raise ValidationError(
+                "Give both trial_interval and trial_unit, or neither.", field="trial"
+            )
+        if trial_interval is not None:
+            positive_int(trial_interval, "trial_interval")
+            choice(trial_unit, INTERVAL_UNITS, "trial_unit")
+        provider = choice(provider, PROVIDERS, "provider")
+        tracking = text_id(tracking_id, "tracking_id", required=True)
+        source = choice(source, SOURCES, "source")
+        created = ms_or_now(at)
+        row = {
+            "provider": provider,
+            "tracking_id": tracking,
+            "plan_id": plan_id,
+            "plan_title": plan_title,
+            "amount": positive_int(amount, "amount"),
+            "currency": normalize_currency(currency),
+            "interval": positive_int(interval, "interval"),
+            "interval_unit": choice(interval_unit, INTERVAL_UNITS, "interval_unit"),
+            "trial_interval": trial_interval,
+            "trial_unit": trial_unit,
+            "customer_email": email(customer_email),
+            "status": status.value,
+            "test": None if test is None else int(test),
+            "demo": int(bool(demo)),
+            "created_at": created,
+            "updated_at": created,
+            "extra_json": dumps(extra),
+        }
+        with self.write() as conn:
+            try:
+                subscription_id = insert_row(conn, "subscriptions", row)
+            except sqlite3.IntegrityError as exc:
+                duplicate = duplicate_tracking_id(conn, exc, "subscriptions", provider, tracking)
+                if duplicate is None:
+                    raise
+                raise duplicate from exc
+            append_event(
+                conn,
+                object_type="subscription",
+                object_id=subscription_id,
+                from_status=None,
+                to_status=status.value,
+                native_status=None,
+                source=source,
+                at=created,
+                detail=None,
+            )
+        return subscription_id
+
+    def attach_subscription_ids(
+        self,
+        subscription_id: int,
+        *,
+        provider_id: str | None = None,
+        token: str | None = None,
+        pay_url: str | None = None,
+        plan_id: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Store what bePaid answered (``sbs_...`` id, checkout token and redirect_url).
+
+        Arguments left as None keep their value; ``extra`` is merged.
+
+        Raises:
+            UnknownRecord: there is no subscription ``subscription_id``.
+        """
+        changes: dict[str, Any] = {
+            "provider_id": text_id(provider_id, "provider_id", required=False),
+            "token": text_id(token, "token", required=False, max_length=2000),
+            "pay_url": pay_url,
+            "plan_id": plan_id,
+        }
+        changes = {column: value for column, value in changes.items() if value is not None}
+        with self.write() as conn:
+            current = self._subscription_row(conn, subscription_id, "extra_json")
+            if extra:
+                changes["extra_json"] = dumps({**(loads(current["extra_json"]) or {}), **extra})
+            if changes:
+                self._update(conn, subscription_id, changes)
+
+    def record_subscription_status(
+        self,
+        subscription_id: int,
+        status: SubscriptionStatus | str,
+        native_status: str | None,
+        source: str,
+        at: datetime | None = None,
+        detail: str | Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Apply a reported status under the never-regress rule; True when something changed.
+
+        Raises:
+            UnknownRecord: there is no subscription ``subscription_id``.
+        """
+        new = status_of(SubscriptionStatus, status)
+        source = choice(source, SOURCES, "source")
+        happened = ms_or_now(at)
+        with self.write() as conn:
+            row = self._subscription_row(conn, subscription_id, "status, native_status")
+            current = SubscriptionStatus(row["status"])
+            if should_apply(current, new):
+                changes: dict[str, Any] = {"status": new.value}
+                if native_status:
+                    changes["native_status"] = native_status
+            elif new == current and native_status and native_status != row["native_status"]:
+                changes = {"native_status": native_status}
+            else:
+                return False
+            self._update(conn, subscription_id, changes)
+            append_event(
+                conn,
+                object_type="subscription",
+                object_id=subscription_id,
+                from_status=current.value,
+                to_status=new.value,
+                native_status=native_status,
+                source=source,
+                at=happened,
+                detail=detail_text(detail),
+            )
+        return True
+
+    def update_subscription_schedule(
+        self,
+        subscription_id: int,
+        *,
+        renew_at: datetime | None = None,
+        active_to: datetime | None = None,
+        paid_cycles: int | None = None,
+    ) -> None:
+        """Store the provider's billing schedule; arguments left as None keep their value.
+
+        Raises:
+            UnknownRecord: there is no subscription ``subscription_id``.
+            ValidationError: ``paid_cycles`` is negative.
+        """
+        if paid_cycles is not None and (isinstance(paid_cycles, bool) or paid_cycles < 0):
+            raise ValidationError("paid_cycles must be zero or more.", field="paid_cycles")
+        changes = {
+            "renew_at": optional_ms(renew_at, field="renew_at"),
+            "active_to": optional_ms(active_to, field="active_to"),
+            "paid_cycles": paid_cycles,
+        }
+        changes = {column: value for column, value in changes.items() if value is not None}
+        with self.write() as conn:
+            self._subscription_row(conn, subscription_id, "id")
+            if changes:
+                self._update(conn, subscription_id, changes)
+
+    def record_cancellation(
+        self,
+        subscription_id: int,
+        *,
+        reason: str,
+        canceled_at: datetime | None = None,
+        source: str = "console",
+        native_status: str | None = "canceled",
+    ) -> bool:
+        """Record a cancellation: reason, time, no next renewal, and status ``canceled``.
+
+        The reason and time are kept from the first report only. The status goes
+        through the never-regress rule, so a subscription that already failed
+        keeps ``failed``.
+
+        Returns:
+            True when anything changed.
+        """
+        reason = text_id(reason, "cancel_reason", required=True, max_length=1000)
+        happened = ms_or_now(canceled_at, field="canceled_at")
+        with self.write() as conn:
+            row = self._subscription_row(conn, subscription_id, "canceled_at")
+            first_report = row["canceled_at"] is None
+            if first_report:
+                conn.execute(
+                    "UPDATE subscriptions SET canceled_at = ?, cancel_reason = ?, renew_at = NULL,"
+                    " updated_at = ? WHERE id = ?",
+                    (happened, reason, now_ms(), subscription_id),
+                )
+            changed = self.record_subscription_status(
+                subscription_id,
+                SubscriptionStatus.CANCELED,
+                native_status,
+                source,
+                at=canceled_at,
+                detail=reason,
+            )
+        return first_report or changed
+
+    @staticmethod
+    def _subscription_row(conn: sqlite3.Connection, subscription_id: int, columns: str) -> Any:
+        return fetch_one(
+            conn,
+            f"SELECT {columns} FROM subscriptions WHERE id = ?",
+            (subscription_id,),
+            what=f"subscription {subscription_id}",
+        )
+
+    @staticmethod
+    def _update(conn: sqlite3.Connection, subscription_id: int, changes: dict[str, Any]) -> None:
+        changes = {**changes, "updated_at": now_ms()}
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        conn.execute(
+            f"UPDATE subscriptions SET {assignments} WHERE id = ?",
+            (*changes.values(), subscription_id),
+        )

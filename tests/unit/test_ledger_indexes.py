@@ -1,0 +1,155 @@
+"""Every lookup and report is an index search, checked with EXPLAIN QUERY PLAN on the
+statements the ledger really runs (captured with a trace callback)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from console.ledger import Ledger
+
+T0 = 1_767_225_600_000
+INDEX_HITS = ("USING INDEX", "USING COVERING INDEX", "USING INTEGER PRIMARY KEY")
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory):
+    """A ledger shaped like a real one: most bills paid long ago, a few still open."""
+    path = tmp_path_factory.mktemp("plans") / "ledger.db"
+    with Ledger(path) as ledger:
+        bill = ledger.create_bill(
+            provider="bepaid",
+            kind="card_link",
+            tracking_id="o-1",
+            amount=1,
+            currency="EUR",
+            customer_email="a@b.c",
+        )
+        ledger.attach_provider_ids(bill, provider_id="uid-1", token="tok-1")
+        columns = (
+            "provider",
+            "kind",
+            "tracking_id",
+            "provider_id",
+            "token",
+            "amount",
+            "currency",
+            "customer_email",
+            "status",
+            "created_at",
+            "updated_at",
+        )
+        rows = [
+            (
+                "bepaid",
+                "card_link",
+                f"old-{i}",
+                f"u{i}",
+                f"t{i}",
+                100,
+                "EUR",
+                f"c{i}@x.y",
+                "paid" if i % 50 else "pending",
+                T0 + i,
+                T0 + i,
+            )
+            for i in range(3000)
+        ]
+        with ledger.bulk_load():
+            ledger.bulk_insert("bills", rows, columns=columns)
+    with Ledger(path) as ledger:
+        yield ledger
+
+
+def plans_of(ledger, call):
+    """EXPLAIN QUERY PLAN lines of every SELECT that ``call`` runs on this thread."""
+    conn = ledger.connection()
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        call()
+    finally:
+        conn.set_trace_callback(None)
+    selects = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+    assert selects, "the call ran no query"
+    return [[row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {s}")] for s in selects]
+
+
+def assert_index_searches(plans, table):
+    for plan in plans:
+        text = "\n".join(plan)
+        assert f"SCAN {table}\n" not in text + "\n", text
+        assert not any(line.startswith(f"SCAN {table} ") for line in plan), text
+        assert any(hit in line for line in plan for hit in INDEX_HITS), text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "B1",
+        "1",
+        "uid-1",
+        "o-1",
+        "tok-1",
+        "A@B.C",
+        "https://checkout.bepaid.by/v2/checkout?token=tok-1",
+        "https://payture.com/apim/Pay?SessionId=tok-1",
+    ],
+)
+def test_lookup_never_scans(ledger, query):
+    plans = plans_of(ledger, lambda: ledger.lookup(query))
+    assert_index_searches(plans[:1], "bills")
+    assert_index_searches(plans[1:], "subscriptions")
+
+
+@pytest.mark.parametrize(
+    ("name", "call", "table"),
+    [
+        ("get_bill", lambda ledger: ledger.get_bill(1), "bills"),
+        ("find_bill", lambda ledger: ledger.find_bill("bepaid", provider_id="uid-1"), "bills"),
+        ("find_bill", lambda ledger: ledger.find_bill("bepaid", token="tok-1"), "bills"),
+        ("find_bill", lambda ledger: ledger.find_bill("bepaid", tracking_id="o-1"), "bills"),
+        ("history", lambda ledger: ledger.history("bill", 1), "status_events"),
+        ("payments_of", lambda ledger: ledger.payments_of("bill", 1), "payments"),
+        (
+            "payments_of subscription",
+            lambda ledger: ledger.payments_of("subscription", 1),
+            "payments",
+        ),
+        ("audit_of", lambda ledger: ledger.audit_of("bill", 1), "audit_log"),
+        (
+            "revenue",
+            lambda ledger: ledger.revenue(
+                "day", "Europe/Minsk", start=date(2026, 1, 1), end=date(2026, 3, 1)
+            ),
+            "payments",
+        ),
+        (
+            "revenue by kind",
+            lambda ledger: ledger.revenue(
+                "week",
+                "Europe/Berlin",
+                start=date(2026, 1, 1),
+                end=date(2026, 3, 1),
+                group_by="kind",
+            ),
+            "payments",
+        ),
+        (
+            "outcome_counts",
+            lambda ledger: ledger.outcome_counts(
+                "day", "UTC", start=date(2026, 1, 1), end=date(2026, 2, 1)
+            ),
+            "bills",
+        ),
+    ],
+)
+def test_reads_are_index_searches(ledger, name, call, table):
+    assert_index_searches(plans_of(ledger, lambda: call(ledger)), table)
+
+
+def test_open_items_read_only_the_small_partial_index(ledger):
+    bills_plan, subscriptions_plan = plans_of(ledger, lambda: ledger.open_items(provider="bepaid"))
+    assert bills_plan == ["SCAN bills USING INDEX bills_open"]  # in created_at order: no sort
+    assert_index_searches([subscriptions_plan], "subscriptions")

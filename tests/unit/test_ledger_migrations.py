@@ -1,0 +1,135 @@
+"""Schema migrations: a version-1 file written by an older console opens with its data intact."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from console.errors import LedgerError
+from console.ledger import SCHEMA_VERSION, Ledger, _schema
+from console.status import BillStatus
+
+# The shape an older console wrote: no demo flags, no audit origin, and e-mails
+# stored as the customer typed them. Written out here, not taken from the code,
+# so that a later edit of the migration cannot silently change what "v1" means.
+V1_FILE_SQL = """
+CREATE TABLE subscriptions (
+    id INTEGER PRIMARY KEY, provider TEXT NOT NULL, provider_id TEXT,
+    tracking_id TEXT NOT NULL, token TEXT, pay_url TEXT, plan_id TEXT, plan_title TEXT,
+    amount INTEGER NOT NULL, currency TEXT NOT NULL, interval INTEGER NOT NULL,
+    interval_unit TEXT NOT NULL, trial_interval INTEGER, trial_unit TEXT, customer_email TEXT,
+    status TEXT NOT NULL, native_status TEXT, test INTEGER,
+    paid_cycles INTEGER NOT NULL DEFAULT 0, renew_at INTEGER, active_to INTEGER,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, canceled_at INTEGER,
+    cancel_reason TEXT, extra_json TEXT, UNIQUE (tracking_id, provider));
+CREATE TABLE bills (
+    id INTEGER PRIMARY KEY, provider TEXT NOT NULL, kind TEXT NOT NULL,
+    tracking_id TEXT NOT NULL, provider_id TEXT, token TEXT, pay_url TEXT,
+    amount INTEGER NOT NULL, currency TEXT NOT NULL, description TEXT, customer_email TEXT,
+    status TEXT NOT NULL, native_status TEXT, test INTEGER, created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL, expires_at INTEGER, paid_at INTEGER, form_json TEXT,
+    extra_json TEXT, subscription_id INTEGER REFERENCES subscriptions (id),
+    UNIQUE (tracking_id, provider));
+CREATE INDEX bills_customer_email ON bills (customer_email) WHERE customer_email IS NOT NULL;
+CREATE TABLE payments (
+    id INTEGER PRIMARY KEY, bill_id INTEGER REFERENCES bills (id),
+    subscription_id INTEGER REFERENCES subscriptions (id), provider TEXT NOT NULL,
+    provider_txn_id TEXT NOT NULL, kind TEXT NOT NULL, channel TEXT NOT NULL,
+    amount INTEGER NOT NULL, currency TEXT NOT NULL, at INTEGER NOT NULL,
+    UNIQUE (provider, provider_txn_id));
+CREATE TABLE status_events (
+    id INTEGER PRIMARY KEY, object_type TEXT NOT NULL, object_id INTEGER NOT NULL,
+    from_status TEXT, to_status TEXT NOT NULL, native_status TEXT, source TEXT NOT NULL,
+    at INTEGER NOT NULL, detail TEXT);
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+    object_type TEXT, object_id TEXT, outcome TEXT NOT NULL, detail TEXT);
+INSERT INTO bills VALUES (7, 'payture', 'payture_bill', 'order-7', 'bill-77', 'sess-7',
+    'https://payture.com/apim/Pay?SessionId=sess-7', 5000, 'RUB', 'Gift card',
+    'Olga.Petrova@Example.COM', 'paid', 'DONE', 1, 1767225600000, 1767229200000, NULL,
+    1767229200000, NULL, '{"gift":{"code":"X1"}}', NULL);
+INSERT INTO payments VALUES (1, 7, NULL, 'payture', 'bill-77', 'charge', 'payture_bill',
+    5000, 'RUB', 1767229200000);
+INSERT INTO status_events VALUES (1, 'bill', 7, NULL, 'pending', 'PENDING', 'console',
+    1767225600000, NULL);
+INSERT INTO status_events VALUES (2, 'bill', 7, 'pending', 'paid', 'DONE', 'webhook',
+    1767229200000, NULL);
+INSERT INTO audit_log VALUES (1, 1767225600000, 'ann', 'create_bill', 'bill', '7', 'ok', NULL);
+PRAGMA user_version = 1;
+"""
+
+
+@pytest.fixture
+def v1_file(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(V1_FILE_SQL)
+    conn.close()
+    return path
+
+
+def _columns(conn, table):
+    return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def test_v1_file_migrates_with_its_data_intact(v1_file):
+    with Ledger(v1_file) as ledger:
+        assert ledger.found_version == 1
+        assert ledger.schema_version == SCHEMA_VERSION
+        bill = ledger.get_bill(7)
+        assert bill.status is BillStatus.PAID
+        assert (bill.amount, bill.currency, bill.native_status) == (5000, "RUB", "DONE")
+        assert bill.extra == {"gift": {"code": "X1"}}
+        assert bill.demo is False
+        assert bill.customer_email == "olga.petrova@example.com"
+        assert [e.to_status for e in ledger.history("bill", 7)] == ["pending", "paid"]
+        assert [p.amount for p in ledger.payments_of("bill", 7)] == [5000]
+        assert ledger.recent_audit()[0].origin is None
+
+
+def test_v1_e_mails_become_findable_in_any_case(v1_file):
+    with Ledger(v1_file) as ledger:
+        assert [b.id for b in ledger.lookup("OLGA.petrova@example.com").bills] == [7]
+
+
+def test_migrated_file_gets_the_columns_a_new_file_has(v1_file, tmp_path):
+    with Ledger(v1_file) as old, Ledger(tmp_path / "new.db") as new:
+        for table in ("bills", "subscriptions", "payments", "audit_log"):
+            assert _columns(old.connection(), table) == _columns(new.connection(), table)
+
+
+def test_migrated_file_accepts_new_writes(v1_file):
+    with Ledger(v1_file) as ledger:
+        bill_id = ledger.create_bill(
+            provider="payture",
+            kind="payture_bill",
+            tracking_id="order-8",
+            amount=100,
+            currency="RUB",
+            demo=True,
+        )
+        assert bill_id == 8
+        assert ledger.get_bill(bill_id).demo is True
+
+
+def test_a_failing_migration_leaves_the_file_untouched(v1_file, monkeypatch):
+    def broken(db):
+        db.execute("ALTER TABLE bills ADD COLUMN half_done INTEGER")
+        db.execute("this is not SQL")
+
+    monkeypatch.setattr(
+        _schema, "MIGRATIONS", (*_schema.MIGRATIONS[:1], _schema.Migration(2, "broken", broken))
+    )
+    with pytest.raises(LedgerError, match="was not changed") as caught:
+        Ledger(v1_file)
+    assert str(v1_file) in caught.value.message
+    conn = sqlite3.connect(v1_file)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert "half_done" not in _columns(conn, "bills")
+    assert conn.execute("SELECT customer_email FROM bills").fetchone()[0].startswith("Olga")
+    conn.close()
+
+
+def test_migrations_are_numbered_in_order():
+    assert [m.version for m in _schema.MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
