@@ -101,6 +101,9 @@ class Settings:
     sandbox_url: str
     sandbox_port: int
     webhook_port: int
+    # Where providers send notifications: the receiver's public URL. In live mode it is
+    # None unless configured, and the console relies on polling (sync) alone.
+    webhook_url: str | None
     connect_timeout: float
     read_timeout: float
     source: str = field(default="defaults")  # where settings came from, for the UI
@@ -116,6 +119,7 @@ class Settings:
             "ledger": str(self.ledger_path),
             "time zone": self.timezone.key,
             "max amount (minor units)": self.max_amount_minor,
+            "notification URL": self.webhook_url or "not set (status by polling only)",
             "timeouts (connect / read, s)": f"{self.connect_timeout} / {self.read_timeout}",
         }
         if self.bepaid:
@@ -208,6 +212,7 @@ def load_settings(
         )
         payture = PaytureSettings(base_url=sandbox_url, access_token=Secret(DEFAULT_ACCESS_TOKEN))
 
+    webhook_port = _int(src, "webhooks", "port", DEFAULT_WEBHOOK_PORT, 1, 65535)
     tz_name = str(src.get(None, "timezone", "UTC")).strip()
     try:
         timezone = ZoneInfo(tz_name)
@@ -226,7 +231,8 @@ def load_settings(
         payture=payture,
         sandbox_url=sandbox_url,
         sandbox_port=sandbox_port,
-        webhook_port=_int(src, "webhooks", "port", DEFAULT_WEBHOOK_PORT, 1, 65535),
+        webhook_port=webhook_port,
+        webhook_url=_webhook_url(src, webhook_port, live=live),
         connect_timeout=_float(src, "http", "connect_timeout", 5.0),
         read_timeout=_float(src, "http", "read_timeout", 20.0),
         source=str(path) if file_data else "environment and defaults",
@@ -269,6 +275,12 @@ def _payture_live(src: _Source) -> PaytureSettings:
         base_url=_url(src, "payture", "base_url", None, require_https=True),
         access_token=Secret(str(src.get("payture", "access_token")).strip()),
     )
+
+
+def _webhook_url(src: _Source, port: int, *, live: bool) -> str | None:
+    if live and not src.get("webhooks", "url"):
+        return None
+    return _url(src, "webhooks", "url", f"http://127.0.0.1:{port}", require_https=live)
 
 
 def _public_key(src: _Source) -> str:

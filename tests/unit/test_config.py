@@ -90,3 +90,18 @@ def test_bad_setting_fails_at_start_naming_it(tmp_path, env, file_text, named):
     with pytest.raises(ConfigError) as caught:
         load_settings(env=env, secrets_path=secrets)
     assert named in caught.value.message
+
+
+def test_notification_url_defaults_to_the_local_receiver_in_sandbox_mode():
+    settings = load_settings(env={}, secrets_path=NO_FILE)
+    assert settings.webhook_url == "http://127.0.0.1:8601"
+
+
+def test_live_notification_url_must_be_https(tmp_path):
+    secrets = tmp_path / "secrets.toml"
+    base = '[bepaid]\nshop_id = "1"\nsecret_key = "k"\n'
+    secrets.write_text(base)
+    assert load_settings(env={}, secrets_path=secrets).webhook_url is None  # polling only
+    secrets.write_text(base + '[webhooks]\nurl = "http://console.example/n"\n')
+    with pytest.raises(ConfigError, match=r"\[webhooks\] url"):
+        load_settings(env={}, secrets_path=secrets)
