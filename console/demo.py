@@ -8,7 +8,8 @@ rows (times are relative to ``now``). Every row is marked ``demo = 1``.
 
 Volume grows over the year, dips on Sundays and follows the day in Europe/Minsk,
 so the charts look like a real shop's. Rows go in through the ledger's bulk path in
-chunks of ``CHUNK`` bills, so a million bills need little memory.
+chunks of ``CHUNK`` bills, so a million bills need little memory; the
+whole load is one transaction with the secondary indexes rebuilt once at the end.
 
 The demo refuses a ledger that already has bills or subscriptions: demo rows must
 never mix with real ones.
@@ -39,8 +40,8 @@ BILL_COLUMNS = (
     "created_at", "updated_at", "expires_at", "paid_at", "extra_json", "demo",
 )  # fmt: skip
 PAYMENT_COLUMNS = (
-    "bill_id", "subscription_id", "provider", "provider_txn_id", "kind", "amount", "currency",
-    "at", "demo",
+    "bill_id", "subscription_id", "provider", "provider_txn_id", "kind", "channel", "amount",
+    "currency", "at", "demo",
 )  # fmt: skip
 EVENT_COLUMNS = (
     "object_type", "object_id", "from_status", "to_status", "native_status", "source", "at",
@@ -184,17 +185,17 @@ class _Generator:
         customers = max(50, bills // 6)
         subscriptions = max(5, bills // 40)
         payments = events = 0
-        with ledger.write():
+        with ledger.bulk_load():  # one transaction; indexes rebuilt once at the end
             sub_rows, sub_payments, sub_events = self.subscriptions(subscriptions, customers)
             ledger.bulk_insert("subscriptions", sub_rows, columns=SUBSCRIPTION_COLUMNS)
             payments += ledger.bulk_insert("payments", sub_payments, columns=PAYMENT_COLUMNS)
             events += ledger.bulk_insert("status_events", sub_events, columns=EVENT_COLUMNS)
-        times = sorted(self.moment() for _ in range(bills))
-        for first in range(0, bills, CHUNK):
-            bill_rows, pay_rows, event_rows = [], [], []
-            for offset, created in enumerate(times[first : first + CHUNK]):
-                self.bill(first + offset + 1, created, customers, bill_rows, pay_rows, event_rows)
-            with ledger.write():
+            times = sorted(self.moment() for _ in range(bills))
+            for first in range(0, bills, CHUNK):
+                bill_rows, pay_rows, event_rows = [], [], []
+                for offset, created in enumerate(times[first : first + CHUNK]):
+                    serial = first + offset + 1
+                    self.bill(serial, created, customers, bill_rows, pay_rows, event_rows)
                 ledger.bulk_insert("bills", bill_rows, columns=BILL_COLUMNS)
                 payments += ledger.bulk_insert("payments", pay_rows, columns=PAYMENT_COLUMNS)
                 events += ledger.bulk_insert("status_events", event_rows, columns=EVENT_COLUMNS)
@@ -251,12 +252,14 @@ class _Generator:
         if paid_at is not None:
             paid = amount if status != "mismatch" else max(1, amount - amount // 10)
             txn = f"demo-{self.seed}-c{bill_id}"
-            payments.append((bill_id, None, provider, txn, "charge", paid, currency, paid_at, 1))
+            payments.append(
+                (bill_id, None, provider, txn, "charge", kind, paid, currency, paid_at, 1)
+            )
         if status == "refunded":
             refunded_at = min(paid_at + rng.randrange(1, 10) * DAY_MS, self.end_ms)
             txn = f"demo-{self.seed}-r{bill_id}"
             payments.append(
-                (bill_id, None, provider, txn, "refund", -amount, currency, refunded_at, 1)
+                (bill_id, None, provider, txn, "refund", kind, -amount, currency, refunded_at, 1)
             )
             events.append(("bill", bill_id, "paid", "refunded", "refunded", "poll", refunded_at))
 
@@ -333,7 +336,9 @@ class _Generator:
                 cycles += 1
                 attempt = 0
                 txn = f"demo-{self.seed}-s{sub_id}-{cycles}"
-                payments.append((None, sub_id, "bepaid", txn, "charge", amount, currency, at, 1))
+                payments.append(
+                    (None, sub_id, "bepaid", txn, "charge", "subscription", amount, currency, at, 1)
+                )
                 if status != "active":
                     event.add("active", "active", "webhook", at)
                 status, native = "active", "active"
