@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from console.config import load_settings
+from console.config import Settings, load_settings
 from console.errors import ConsoleError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,7 +115,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     children: list[subprocess.Popen] = []
     try:
         if settings.is_sandbox:
-            children.append(_start_sandbox(settings.sandbox_port, env))
+            children.append(_start_sandbox(settings, env))
             _wait_until_up(f"{settings.sandbox_url}/__sandbox/health", children[-1], "sandbox")
             print(f"Sandbox:  {settings.sandbox_url}  (shop sandbox-shop / sandbox-secret)")
         children.append(_start_console(args.port, env))
@@ -136,10 +136,19 @@ def cmd_run(args: argparse.Namespace) -> int:
                 child.kill()
 
 
-def _start_sandbox(port: int, env: dict[str, str]) -> subprocess.Popen:
-    state = Path("data") / "sandbox.db"
-    state.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "console.sandbox", "--port", str(port), "--state", str(state)]
+def _start_sandbox(settings: Settings, env: dict[str, str]) -> subprocess.Popen:
+    settings.sandbox_state.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "console.sandbox",
+        "--port",
+        str(settings.sandbox_port),
+        "--state",
+        str(settings.sandbox_state),
+        "--speed",
+        str(settings.sandbox_speed),
+    ]
     return subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter and module
 
 

@@ -10,6 +10,13 @@ mode every provider URL points at the built-in sandbox and its documented test
 credentials are used, so nothing needs configuring. Live mode requires https base
 URLs and the credentials of each provider it talks to.
 
+Users (``[users.NAME]`` tables, see :mod:`console.users`) are read from the file
+only, never from the environment. With no users the console runs in *local mode*
+(no login, loopback only); :func:`check_users_for_console` refuses live mode
+without users. That check is separate from :func:`load_settings` because the
+notification receiver and ``sync`` have no login and may run in live mode from the
+environment alone; the console entry and ``merchant-console run`` call it.
+
 A missing or malformed setting raises :class:`ConfigError` at start, naming the
 setting (``[bepaid] secret_key`` / ``MERCHANT_CONSOLE_BEPAID_SECRET_KEY``). Secret
 values are wrapped in :class:`Secret`, whose ``repr`` and ``str`` never show them.
@@ -26,9 +33,11 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from console.auth import UserRecord
 from console.errors import ConfigError
 from console.money import DEFAULT_MAXIMUM
 from console.sandbox.core import DEFAULT_ACCESS_TOKEN, DEFAULT_SECRET_KEY, DEFAULT_SHOP_ID
+from console.users import parse_users
 
 ENV_PREFIX = "MERCHANT_CONSOLE_"
 DEFAULT_SECRETS_PATH = Path(".streamlit/secrets.toml")
@@ -100,6 +109,8 @@ class Settings:
     payture: PaytureSettings | None
     sandbox_url: str
     sandbox_port: int
+    sandbox_state: Path  # the sandbox's own SQLite file, used by `merchant-console run`
+    sandbox_speed: float  # sandbox seconds per real second
     webhook_port: int
     # Where providers send notifications: the receiver's public URL. In live mode it is
     # None unless configured, and the console relies on polling (sync) alone.
@@ -107,10 +118,17 @@ class Settings:
     connect_timeout: float
     read_timeout: float
     source: str = field(default="defaults")  # where settings came from, for the UI
+    # Console users by name; empty means local mode (no login). Not in repr: no hashes in logs.
+    users: dict[str, UserRecord] = field(default_factory=dict, repr=False, hash=False)
 
     @property
     def is_sandbox(self) -> bool:
         return self.mode == "sandbox"
+
+    @property
+    def is_local(self) -> bool:
+        """Local mode: no users configured, so no login (only allowed outside live mode)."""
+        return not self.users
 
     def masked(self) -> dict[str, Any]:
         """Settings for display (Activity page, `--help`-style dumps); secrets masked."""
@@ -121,6 +139,7 @@ class Settings:
             "max amount (minor units)": self.max_amount_minor,
             "notification URL": self.webhook_url or "not set (status by polling only)",
             "timeouts (connect / read, s)": f"{self.connect_timeout} / {self.read_timeout}",
+            "users": f"{len(self.users)} configured" if self.users else "none (local mode)",
         }
         if self.bepaid:
             shown |= {
@@ -231,12 +250,28 @@ def load_settings(
         payture=payture,
         sandbox_url=sandbox_url,
         sandbox_port=sandbox_port,
+        sandbox_state=Path(str(src.get("sandbox", "state", "data/sandbox.db"))),
+        sandbox_speed=_speed(src),
         webhook_port=webhook_port,
         webhook_url=_webhook_url(src, webhook_port, live=live),
         connect_timeout=_float(src, "http", "connect_timeout", 5.0),
         read_timeout=_float(src, "http", "read_timeout", 20.0),
         source=str(path) if file_data else "environment and defaults",
+        users=parse_users(file_data),
     )
+
+
+def check_users_for_console(settings: Settings) -> None:
+    """Refuse to serve the console in live mode without users (see the module docstring).
+
+    Raises:
+        ConfigError: live mode and no ``[users.NAME]`` in the secrets file.
+    """
+    if settings.mode == "live" and not settings.users:
+        raise ConfigError(
+            "Live mode refuses to start without users: add one with "
+            "merchant-console user add NAME --role admin"
+        )
 
 
 def _read_secrets(path: Path) -> dict[str, Any]:
@@ -315,6 +350,17 @@ def _int(src: _Source, section: str | None, key: str, default: int, low: int, hi
         raise ConfigError(
             f"{src.name(section, key)} must be a whole number from {low} to {high}, not {raw!r}."
         )
+    return value
+
+
+def _speed(src: _Source) -> float:
+    raw = src.get("sandbox", "speed", 1.0)
+    try:
+        value = float(str(raw).strip())
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 1_000_000:
+        raise ConfigError(f"{src.name('sandbox', 'speed')} must be a positive number, not {raw!r}.")
     return value
 
 

@@ -48,3 +48,70 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+class RunningConsole:
+    """A real `merchant-console run` (sandbox + receiver + Streamlit) on free loopback ports."""
+
+    def __init__(self, url: str, sandbox_url: str, ledger_path, env: dict[str, str]) -> None:
+        self.url = url
+        self.sandbox_url = sandbox_url
+        self.ledger_path = ledger_path
+        self.env = env
+
+
+@pytest.fixture(scope="module")
+def console_app(tmp_path_factory):
+    """Start the README's first command's program exactly as a user would, on free ports."""
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from tests.support.servers import free_port
+
+    home = tmp_path_factory.mktemp("console")
+    port, sandbox_port, webhook_port = free_port(), free_port(), free_port()
+    env = dict(os.environ)
+    env.update(
+        {
+            "MERCHANT_CONSOLE_SECRETS": str(home / "no-secrets.toml"),
+            "MERCHANT_CONSOLE_SANDBOX_PORT": str(sandbox_port),
+            "MERCHANT_CONSOLE_SANDBOX_STATE": str(home / "sandbox.db"),
+            "MERCHANT_CONSOLE_WEBHOOKS_PORT": str(webhook_port),
+            "MERCHANT_CONSOLE_TIMEZONE": "Europe/Minsk",
+        }
+    )
+    ledger = home / "ledger.db"
+    log = open(home / "run.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [sys.executable, "-m", "console.cli", "run", "--port", str(port), "--ledger", str(ledger)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        if process.poll() is not None:
+            log.close()
+            pytest.fail(f"merchant-console run exited:\n{(home / 'run.log').read_text()}")
+        try:
+            if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("merchant-console run did not start within 90 s")
+        time.sleep(0.2)
+    try:
+        yield RunningConsole(url, f"http://127.0.0.1:{sandbox_port}", ledger, env)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
