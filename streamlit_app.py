@@ -1,24 +1,39 @@
-"""Merchant Console entry point: mode banner, then the overview page.
+"""Merchant Console entry point: settings, login gate, mode badge, and the page router.
 
-The full set of pages (New payment, Pay links, Subscriptions, Monitor, Revenue,
-Lookup, Activity) is routed from here with ``st.navigation`` as it lands; until then
-this page shows the mode, the configuration in use (secrets masked) and the ledger.
+Pages live in ``pages/`` and are listed in ``console.ui.registry``; a user is offered
+only the pages their role allows. With no pages available yet (or for a role with
+none), the overview shows the mode and the configuration in use.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from console.config import load_settings
 from console.errors import ConsoleError
-from console.ui.overview import render_overview
+from console.ui import context
+from console.ui.login import require_user
+from console.ui.overview import render_mode_badge, render_overview
+from console.ui.registry import PAGES_DIR, pages_for
 
 st.set_page_config(page_title="Merchant Console", page_icon="💳", layout="wide")
 
 try:
-    settings = load_settings()
+    settings = context.settings()
 except ConsoleError as exc:
     st.error(f"**{exc.title}** — {exc.message}")
     st.stop()
 
-render_overview(settings)
+actor = require_user(settings, context.ledger())  # stops the script until logged in
+context.set_actor(actor)
+specs = pages_for(actor)
+if not specs:
+    render_overview(settings)
+    st.stop()
+
+render_mode_badge(settings)
+sections: dict[str, list] = {}
+for spec in specs:
+    sections.setdefault(spec.section, []).append(
+        st.Page(str(PAGES_DIR / spec.file), title=spec.title, icon=spec.icon, url_path=spec.key)
+    )
+st.navigation(sections).run()

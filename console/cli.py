@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     add = user_commands.add_parser("add", help="add a user")
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=["admin", "operator", "support", "viewer"])
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    add.add_argument("--replace", action="store_true", help="change an existing user")
+    add.add_argument("--secrets", help="secrets file (default .streamlit/secrets.toml)")
     return parser
 
 
@@ -71,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": cmd_run,
         "sandbox": cmd_sandbox,
         "demo": cmd_demo,
+        "user": cmd_user,
     }.get(args.command, cmd_not_yet)
     try:
         return handler(args)
@@ -88,6 +94,15 @@ def cmd_not_yet(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 2
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from console.users import run_user_add_command
+
+    secrets = Path(args.secrets) if args.secrets else None
+    return run_user_add_command(
+        args.name, args.role, secrets, args.password_stdin, replace=args.replace
+    )
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:

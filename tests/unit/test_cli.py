@@ -54,9 +54,7 @@ def test_demo_refusal_is_a_message_not_a_traceback(tmp_path):
     assert "Traceback" not in again.stderr
 
 
-@pytest.mark.parametrize(
-    "argv", [["sync"], ["webhooks"], ["user", "add", "ann", "--role", "viewer"]]
-)
+@pytest.mark.parametrize("argv", [["sync"], ["webhooks"]])
 def test_unlanded_commands_say_so(argv, capsys):
     assert main(argv) == 2
     assert "not available in this version yet" in capsys.readouterr().err
@@ -66,3 +64,16 @@ def test_bad_option_value_is_refused():
     result = run_cli("user", "add", "ann", "--role", "owner")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_user_add_writes_a_hash_never_the_password(tmp_path):
+    secrets = tmp_path / "secrets.toml"
+    result = subprocess.run(
+        [sys.executable, "-m", "console.cli", "user", "add", "ann", "--role", "support",
+         "--password-stdin", "--secrets", str(secrets)],
+        input="correct horse battery\n", capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    text = secrets.read_text()
+    assert "[users.ann]" in text and 'role = "support"' in text and "scrypt$" in text
+    assert "correct horse battery" not in text + result.stdout + result.stderr

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from console.config import Secret, load_settings
+from console.auth import Role, hash_password
+from console.config import Secret, check_users_for_console, load_settings
 from console.errors import ConfigError
 
 NO_FILE = "/nonexistent/secrets.toml"
@@ -104,4 +105,49 @@ def test_live_notification_url_must_be_https(tmp_path):
     assert load_settings(env={}, secrets_path=secrets).webhook_url is None  # polling only
     secrets.write_text(base + '[webhooks]\nurl = "http://console.example/n"\n')
     with pytest.raises(ConfigError, match=r"\[webhooks\] url"):
+        load_settings(env={}, secrets_path=secrets)
+
+
+# --- Users (console.users) ---------------------------------------------------------------
+
+
+def _users_file(tmp_path, body=""):
+    secrets = tmp_path / "secrets.toml"
+    cheap = hash_password("correct horse battery", n=2**10, r=8, p=1)
+    secrets.write_text(body + f'[users.ann]\nrole = "admin"\npassword_hash = "{cheap}"\n')
+    return secrets
+
+
+def test_users_are_loaded_from_the_secrets_file(tmp_path):
+    settings = load_settings(env={}, secrets_path=_users_file(tmp_path))
+    assert settings.mode == "sandbox" and not settings.is_local
+    assert settings.users["ann"].role == Role.ADMIN
+    assert "scrypt$" not in repr(settings) and "scrypt$" not in str(settings.masked())
+    assert settings.masked()["users"] == "1 configured"
+
+
+def test_sandbox_without_users_is_local_mode():
+    settings = load_settings(env={}, secrets_path=NO_FILE)
+    assert settings.is_local and settings.users == {}
+    check_users_for_console(settings)  # allowed: no login, loopback only
+
+
+def test_live_mode_refuses_to_start_the_console_without_users(tmp_path):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[bepaid]\nshop_id = "1"\nsecret_key = "k"\n')
+    live = load_settings(env={}, secrets_path=secrets)
+    with pytest.raises(ConfigError) as caught:
+        check_users_for_console(live)
+    assert caught.value.message == (
+        "Live mode refuses to start without users: add one with "
+        "merchant-console user add NAME --role admin"
+    )
+    with_users = _users_file(tmp_path, '[bepaid]\nshop_id = "1"\nsecret_key = "k"\n')
+    check_users_for_console(load_settings(env={}, secrets_path=with_users))
+
+
+def test_malformed_user_fails_at_start_naming_it(tmp_path):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[users.ann]\nrole = "boss"\npassword_hash = "x"\n')
+    with pytest.raises(ConfigError, match=r"\[users\.ann\] role must be one of"):
         load_settings(env={}, secrets_path=secrets)

@@ -1,0 +1,52 @@
+"""The console's pages: key, file, title, icon and menu section.
+
+The entry script builds ``st.navigation`` from this list, offering only the pages
+whose file exists and that the user's role may open (``console.auth.PAGE_ACTIONS``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from console.auth import Actor, allowed_pages
+
+PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    file: str
+    title: str
+    icon: str
+    section: str
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("new_payment", "new_payment.py", "New payment", ":material/add_card:", "Sell"),
+    PageSpec(
+        "pay_links",
+        "pay_links.py",
+        "Pay links & forms",
+        ":material/qr_code_2:",
+        "Sell",
+    ),
+    PageSpec(
+        "subscriptions",
+        "subscriptions.py",
+        "Subscriptions",
+        ":material/autorenew:",
+        "Sell",
+    ),
+    PageSpec("monitor", "monitor.py", "Monitor", ":material/monitor_heart:", "Watch"),
+    PageSpec("revenue", "revenue.py", "Revenue", ":material/bar_chart:", "Watch"),
+    PageSpec("lookup", "lookup.py", "Lookup", ":material/search:", "Support"),
+    PageSpec("activity", "activity.py", "Activity", ":material/history:", "Support"),
+)
+
+
+def pages_for(actor: Actor) -> list[PageSpec]:
+    """The pages this user may open that exist in this version."""
+    allowed = allowed_pages(actor)
+    return [p for p in PAGES if p.key in allowed and (PAGES_DIR / p.file).exists()]
