@@ -13,6 +13,9 @@ Storage rules, in one place:
   it forward in one transaction (:mod:`console.ledger._schema`).
 * One connection per thread, WAL, ``BEGIN IMMEDIATE`` writes
   (:mod:`console.ledger._connections`).
+* Every provider notification received is a ``notifications`` row with its
+  verdict, written in the same transaction as its effects
+  (:mod:`console.ledger._notifications`).
 
 The ledger knows SQLite and nothing about HTTP or Streamlit.
 """
@@ -23,6 +26,7 @@ from console.ledger._bulk import BULK_TABLES
 from console.ledger._errors import ConflictingPayment, DuplicateTrackingId, UnknownRecord
 from console.ledger._ledger import Ledger
 from console.ledger._lookup import search_terms, url_candidates
+from console.ledger._notifications import NOTIFICATION_KINDS, VERDICTS, Notification
 from console.ledger._records import (
     BILL_KINDS,
     INTERVAL_UNITS,
@@ -50,11 +54,13 @@ __all__ = [
     "BULK_TABLES",
     "INTERVAL_UNITS",
     "MIGRATIONS",
+    "NOTIFICATION_KINDS",
     "OBJECT_TYPES",
     "OUTCOMES",
     "PROVIDERS",
     "SCHEMA_VERSION",
     "SOURCES",
+    "VERDICTS",
     "AuditEntry",
     "Bill",
     "ConflictingPayment",
@@ -62,6 +68,7 @@ __all__ = [
     "Ledger",
     "LookupResult",
     "MrrRow",
+    "Notification",
     "OpenItem",
     "OutcomeRow",
     "Payment",

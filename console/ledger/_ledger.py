@@ -10,15 +10,24 @@ from console.ledger._audit import AuditWrites
 from console.ledger._bills import BillWrites
 from console.ledger._bulk import BulkWrites
 from console.ledger._lookup import Lookups
+from console.ledger._notifications import NotificationWrites
 from console.ledger._payments import PaymentWrites
 from console.ledger._reports import Reports
 from console.ledger._subscriptions import SubscriptionWrites
 
 
 class Ledger(
-    BillWrites, SubscriptionWrites, PaymentWrites, AuditWrites, BulkWrites, Lookups, Reports
+    BillWrites,
+    SubscriptionWrites,
+    PaymentWrites,
+    AuditWrites,
+    BulkWrites,
+    NotificationWrites,
+    Lookups,
+    Reports,
 ):
-    """The console's SQLite ledger: bills, subscriptions, payments, status history, audit.
+    """The console's SQLite ledger: bills, subscriptions, payments, status history, audit,
+    and the provider notifications received.
 
     Open it once per process (``Ledger("data/ledger.db")``) and use it from any
     thread: each thread gets its own connection. Group writes that belong

@@ -14,6 +14,8 @@ History (migrations are frozen once released: fix forward, never edit one):
    can be told apart and purged); ``origin`` on audit_log (where an action came
    from: page, CLI, webhook); customer e-mails lower-cased, because version 1
    stored them as typed and the e-mail index only serves exact matches.
+3. ``notifications``: one row per provider notification the receiver handled
+   (or refused), with its verdict (:mod:`console.ledger._notifications`).
 
 Why the DDL is SQL text and not ``sqlite_utils.Database.create_table``: CHECK
 constraints, composite UNIQUE constraints, partial indexes and triggers cannot be
@@ -221,6 +223,36 @@ def _v2_demo_and_origin(db: sqlite_utils.Database) -> None:
         )
 
 
+_V3_VERDICTS = ("applied", "duplicate", "stale", "mismatch", "unknown_object", "rejected", "error")
+
+_V3_SQL = f"""
+CREATE TABLE notifications (
+    id                 INTEGER PRIMARY KEY,
+    received_at        INTEGER NOT NULL,
+    provider           TEXT    NOT NULL CHECK ({one_of("provider", *_V1_PROVIDERS)}),
+    kind               TEXT    CHECK ({one_of("kind", "transaction", "subscription")}),
+    object_type        TEXT    CHECK ({one_of("object_type", "bill", "subscription")}),
+    object_id          INTEGER,
+    provider_object_id TEXT,
+    status_reported    TEXT,
+    verdict            TEXT    NOT NULL CHECK ({one_of("verdict", *_V3_VERDICTS)}),
+    detail             TEXT,
+    dedupe_key         TEXT,
+    body_sha256        TEXT    CHECK (body_sha256 IS NULL OR length(body_sha256) = 64),
+    CHECK ((object_type IS NULL) = (object_id IS NULL))
+);
+CREATE INDEX notifications_object ON notifications (object_type, object_id)
+    WHERE object_type IS NOT NULL;
+CREATE INDEX notifications_dedupe_key ON notifications (dedupe_key) WHERE dedupe_key IS NOT NULL;
+CREATE INDEX notifications_verdict ON notifications (verdict, id);
+"""
+
+
+def _v3_notifications(db: sqlite_utils.Database) -> None:
+    for statement in split_statements(_V3_SQL):
+        db.execute(statement)
+
+
 @dataclass(frozen=True)
 class Migration:
     """One forward step; applying it turns schema version ``version - 1`` into ``version``."""
@@ -233,6 +265,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "bills, subscriptions, payments, status events, audit log", _v1_initial),
     Migration(2, "demo flags, audit origin, lower-cased e-mails", _v2_demo_and_origin),
+    Migration(3, "notifications received, with their verdicts", _v3_notifications),
 )
 
 #: The schema version this console writes.

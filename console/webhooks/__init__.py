@@ -1,0 +1,110 @@
+"""The notification receiver: bePaid and beGateway tell the console what happened.
+
+An ASGI (Starlette) app that providers POST status notifications to. It checks
+who is calling, matches the notification to a bill or subscription in the
+ledger, checks it against what was billed, applies it, and records a verdict —
+all in one ledger write transaction — and answers 200 only after that commit.
+
+    POST /notifications/bepaid   {"transaction": ...} of pay links; bare subscription objects
+    POST /notifications/beyag    {"transaction": ...} of alternative payments
+    GET  /health
+
+Billing sets ``notification_url = f"{settings.webhook_url}/notifications/bepaid"``
+(or ``/beyag``). Payture bills through behind-api have no route: behind-api
+defines no notification format and the sandbox sends none, so they are polled.
+
+Modules (each re-exported here):
+
+    _verify.py    HTTP Basic shop credentials (constant time), Content-Signature (RSA-SHA256)
+    _keys.py      where the public key comes from (settings; the sandbox in sandbox mode)
+    _notices.py   body -> TransactionNotice | SubscriptionNotice, and its dedupe key
+    _apply.py     match, check, apply, verdict — one write transaction
+    _app.py       routes, request order, answers, logging, rejected-attempt budget
+    _serve.py     serve(): uvicorn on loopback
+
+Decisions (details in the modules):
+
+* **Verdicts** are ``applied | duplicate | stale | mismatch | unknown_object |
+  rejected | error``, one ``notifications`` row per delivery (ledger schema v3).
+  Idempotence comes from the ledger (never-regress statuses, payments unique per
+  provider transaction id); the row only says what happened. Same notification
+  five times: one status event, one payment, then four ``duplicate`` rows.
+* **Answer 200 for every verdict** (unknown object and mismatch included): a
+  retry of the same bytes cannot turn out differently, and an unknown object is
+  not ours (billing writes a row before it calls the provider). 500 only when
+  the write failed, so the provider retries; 401 for failed authentication.
+* **Rejected attempts** are recorded without body or ids, at most 30 a minute
+  (a token bucket); beyond that they are counted and the count logged.
+* **Money mismatch**: a successful transaction for another amount or currency
+  makes the bill ``mismatch``, never ``paid``; the payment is recorded when the
+  currency is the bill's (the money did arrive). A test notification never
+  touches a live bill, nor the reverse.
+* **Subscriptions**: the payment amount follows the plan (trial amount until a
+  regular cycle is paid), since ``last_transaction`` carries none; a notice with
+  fewer paid cycles than the ledger holds is stale.
+* **Secrets** (shop secret key, Authorization header) are never logged or stored;
+  the body is not stored either, only its SHA-256.
+* Binds to ``127.0.0.1`` in every mode; live mode sits behind a TLS proxy.
+"""
+
+from __future__ import annotations
+
+from console.webhooks._app import (
+    MAX_BODY_BYTES,
+    REJECTED_ROWS_PER_MINUTE,
+    Receiver,
+    RejectionBudget,
+    create_app,
+)
+from console.webhooks._apply import Verdict, apply_notice, find_bill, find_subscription
+from console.webhooks._keys import (
+    DEFAULT_KEY_WAIT,
+    PUBLIC_KEY_PATH,
+    configured_public_key,
+    fetch_sandbox_public_key,
+)
+from console.webhooks._notices import (
+    ROUTE_PROVIDER,
+    ChargeReport,
+    Notice,
+    SubscriptionNotice,
+    TransactionNotice,
+    UnreadableNotice,
+    read_notice,
+)
+from console.webhooks._serve import DEFAULT_HOST, serve
+from console.webhooks._verify import (
+    BasicCredentials,
+    ShopCredentials,
+    SignatureVerifier,
+    parse_basic_auth,
+)
+
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_KEY_WAIT",
+    "MAX_BODY_BYTES",
+    "PUBLIC_KEY_PATH",
+    "REJECTED_ROWS_PER_MINUTE",
+    "ROUTE_PROVIDER",
+    "BasicCredentials",
+    "ChargeReport",
+    "Notice",
+    "Receiver",
+    "RejectionBudget",
+    "ShopCredentials",
+    "SignatureVerifier",
+    "SubscriptionNotice",
+    "TransactionNotice",
+    "UnreadableNotice",
+    "Verdict",
+    "apply_notice",
+    "configured_public_key",
+    "create_app",
+    "fetch_sandbox_public_key",
+    "find_bill",
+    "find_subscription",
+    "parse_basic_auth",
+    "read_notice",
+    "serve",
+]

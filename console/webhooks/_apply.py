@@ -1,0 +1,331 @@
+"""From a verified notice to ledger changes and a verdict, in one write transaction.
+
+Matching (inside the write transaction, so a poll racing the notification
+cannot slip in between the read and the write):
+
+* a transaction → the bill of the expected kind (``card_link`` on the bePaid
+  route; ``apm`` on the beyag route, under provider ``begateway`` or ``bepaid``)
+  by tracking id, else by provider id = the transaction uid;
+* a subscription → by provider id (``sbs_...``), else by tracking id (billing
+  writes the row before it calls bePaid, so a crash in between leaves a row
+  without the provider id).
+
+Checks before anything is applied — a failed check is verdict ``mismatch``:
+
+* the test flag: a test notification never touches a live bill, nor the reverse;
+* the tracking id, and for an ``apm`` bill the uid (one bill, one transaction;
+  a checkout may make several attempts, so a pay link's uid may differ);
+* amount and currency. For a *successful* transaction that moved other money
+  than billed, the bill becomes ``mismatch`` — never ``paid`` — and, when the
+  currency is the bill's, the payment is recorded with the amount the provider
+  reports, because that money did arrive and revenue must show it (a payment
+  in another currency cannot belong to the bill: support resolves it). Any
+  other report with other money is not applied at all.
+* for a subscription: plan currency and amount, and the paid cycle count — a
+  notice with fewer paid cycles than the ledger holds is older than what we know,
+  so its status and schedule are not applied (bePaid sends no timestamp; open
+  subscription statuses have no never-regress order of their own).
+
+Applying uses the ledger's own write methods with ``source="webhook"`` —
+``record_bill_status`` / ``record_subscription_status`` (never-regress built in),
+``record_payment`` (idempotent on the provider's transaction id),
+``update_subscription_schedule`` and ``record_cancellation`` — inside a
+savepoint; the notifications row is written after it in the same transaction.
+A ``ConflictingPayment`` (the uid is recorded with other values) undoes the
+savepoint and becomes ``mismatch``; a ``ValidationError`` from the ledger
+becomes ``error``. Any other failure propagates: nothing is committed and the
+receiver answers 500 so the provider retries.
+
+Verdict: ``applied`` when anything changed; otherwise ``duplicate`` when the
+ledger already shows the reported status, ``stale`` when it shows a later one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from console.errors import ValidationError
+from console.ledger import Bill, ConflictingPayment, Ledger, Subscription, to_ms
+from console.status import BillStatus, SubscriptionStatus
+from console.webhooks._notices import Notice, SubscriptionNotice, TransactionNotice
+
+#: Which bills a transaction notice may belong to, per route: (providers, kind).
+BILL_MATCH: dict[str, tuple[tuple[str, ...], str]] = {
+    "bepaid": (("bepaid",), "card_link"),
+    "beyag": (("begateway", "bepaid"), "apm"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the receiver made of one notification, as recorded."""
+
+    verdict: str
+    detail: str | None = None
+    object_type: str | None = None
+    object_id: int | None = None
+    notification_id: int | None = None
+
+
+def apply_notice(
+    ledger: Ledger,
+    notice: Notice,
+    *,
+    body_sha256: str | None = None,
+    received_at: datetime | None = None,
+) -> Verdict:
+    """Match, check and apply ``notice``, and record it — all in one write transaction.
+
+    Raises:
+        LedgerError, sqlite3.Error: the write failed; nothing was committed.
+    """
+    with ledger.write():
+        try:
+            with ledger.write():  # a savepoint: a refused notice leaves no half-change
+                if isinstance(notice, TransactionNotice):
+                    verdict = _apply_transaction(ledger, notice)
+                else:
+                    verdict = _apply_subscription(ledger, notice)
+        except ConflictingPayment as exc:
+            verdict = Verdict("mismatch", exc.message)
+        except ValidationError as exc:
+            verdict = Verdict("error", f"the ledger refused it: {exc.message}")
+        if verdict.verdict == "duplicate":
+            earlier = ledger.first_notification_with(notice.dedupe_key)
+            if earlier is not None:
+                verdict = replace(verdict, detail=f"repeats notification #{earlier.id}")
+        notification_id = ledger.record_notification(
+            provider=notice.provider,
+            verdict=verdict.verdict,
+            kind=notice.kind,
+            object_type=verdict.object_type,
+            object_id=verdict.object_id,
+            provider_object_id=notice.object_id,
+            status_reported=notice.native_status,
+            detail=verdict.detail,
+            dedupe_key=notice.dedupe_key,
+            body_sha256=body_sha256,
+            received_at=received_at,
+        )
+    return replace(verdict, notification_id=notification_id)
+
+
+# -- transactions -----------------------------------------------------------------
+
+
+def find_bill(ledger: Ledger, notice: TransactionNotice) -> Bill | None:
+    """The bill ``notice`` reports on: by tracking id, else by uid (see the module docstring)."""
+    providers, kind = BILL_MATCH[notice.route]
+    keys = [{"provider_id": notice.uid}]
+    if notice.tracking_id:
+        keys.insert(0, {"tracking_id": notice.tracking_id})
+    for key in keys:
+        for provider in providers:
+            bill = ledger.find_bill(provider, **key)
+            if bill is not None and bill.kind == kind:
+                return bill
+    return None
+
+
+def _apply_transaction(ledger: Ledger, notice: TransactionNotice) -> Verdict:
+    bill = find_bill(ledger, notice)
+    if bill is None:
+        return Verdict(
+            "unknown_object",
+            f"no {BILL_MATCH[notice.route][1]} bill has tracking id {notice.tracking_id!r}"
+            f" or provider id {notice.uid!r}",
+        )
+    found = {"object_type": "bill", "object_id": bill.id}
+    if notice.type not in (None, "payment"):
+        return Verdict(
+            "error",
+            f"{notice.type} transactions are not applied here (sync reconciles them)",
+            **found,
+        )
+    if notice.status is None:
+        return Verdict("error", f"status {notice.native_status!r} has no console mapping", **found)
+    if problem := _transaction_problem(bill, notice):
+        return Verdict("mismatch", problem, **found)
+    at = notice.happened_at
+    same_money = (notice.amount, notice.currency) == (bill.amount, bill.currency)
+    if not same_money:
+        billed = f"billed {bill.amount} {bill.currency}, the provider reports"
+        reported = f"{notice.amount} {notice.currency}"
+        if notice.status is not BillStatus.PAID:
+            return Verdict("mismatch", f"{billed} {reported}; not applied", **found)
+        ledger.record_bill_status(
+            bill.id,
+            BillStatus.MISMATCH,
+            notice.native_status,
+            "webhook",
+            at=at,
+            detail=f"paid {reported}, billed {bill.amount} {bill.currency} ({notice.uid})",
+        )
+        note = "payment recorded"
+        if notice.currency == bill.currency:
+            _record_charge(ledger, bill, notice)
+        else:
+            note = "payment not recorded: another currency than the bill's"
+        return Verdict(
+            "mismatch", f"{billed} {reported} as paid; bill marked mismatch, {note}", **found
+        )
+    changed = ledger.record_bill_status(
+        bill.id, notice.status, notice.native_status, "webhook", at=at,
+        detail=f"notification: transaction {notice.uid}",
+    )  # fmt: skip
+    if notice.status is BillStatus.PAID:
+        changed = _record_charge(ledger, bill, notice) or changed
+    if bill.provider_id is None:
+        ledger.attach_provider_ids(bill.id, provider_id=notice.uid)
+    return _outcome(changed, reported=notice.status, current=bill.status, **found)
+
+
+def _transaction_problem(bill: Bill, notice: TransactionNotice) -> str | None:
+    if notice.test is not None and bill.test is not None and notice.test != bill.test:
+        said = "a test" if notice.test else "a live"
+        kind = "live" if notice.test else "test"
+        return f"{said} transaction for a {kind} bill; not applied"
+    if notice.tracking_id and notice.tracking_id != bill.tracking_id:
+        return f"tracking id {notice.tracking_id!r} is not the bill's {bill.tracking_id!r}"
+    if bill.kind == "apm" and bill.provider_id and bill.provider_id != notice.uid:
+        return f"transaction {notice.uid} is not the bill's transaction {bill.provider_id}"
+    return None
+
+
+def _record_charge(ledger: Ledger, bill: Bill, notice: TransactionNotice) -> bool:
+    return ledger.record_payment(
+        provider=bill.provider,
+        provider_txn_id=notice.uid,
+        amount=notice.amount,
+        currency=notice.currency,
+        at=notice.happened_at or datetime.now(UTC),
+        bill_id=bill.id,
+    )
+
+
+# -- subscriptions ----------------------------------------------------------------
+
+
+def find_subscription(ledger: Ledger, notice: SubscriptionNotice) -> Subscription | None:
+    """The subscription ``notice`` reports on: by ``sbs_`` id, else by tracking id."""
+    found = ledger.find_subscription(notice.provider, provider_id=notice.id)
+    if found is None and notice.tracking_id:
+        found = ledger.find_subscription(notice.provider, tracking_id=notice.tracking_id)
+    return found
+
+
+def _apply_subscription(ledger: Ledger, notice: SubscriptionNotice) -> Verdict:
+    sub = find_subscription(ledger, notice)
+    if sub is None:
+        return Verdict(
+            "unknown_object",
+            f"no subscription has provider id {notice.id!r} or tracking id {notice.tracking_id!r}",
+        )
+    found = {"object_type": "subscription", "object_id": sub.id}
+    if notice.status is None:
+        return Verdict("error", f"state {notice.native_status!r} has no console mapping", **found)
+    if problem := _subscription_problem(sub, notice):
+        return Verdict("mismatch", problem, **found)
+    if sub.provider_id is None:
+        ledger.attach_subscription_ids(sub.id, provider_id=notice.id)
+    changed = False
+    older = notice.paid_billing_cycles is not None and notice.paid_billing_cycles < sub.paid_cycles
+    if not older:
+        changed = _apply_subscription_status(ledger, sub, notice)
+        if changed or notice.status == sub.status:
+            changed = _apply_schedule(ledger, sub, notice) or changed
+    charge = notice.last_charge
+    amount = notice.charged_amount
+    if charge and charge.native_status.lower() == "successful" and amount and notice.currency:
+        changed = (
+            ledger.record_payment(
+                provider=sub.provider,
+                provider_txn_id=charge.uid,
+                amount=amount,
+                currency=notice.currency,
+                at=charge.created_at or datetime.now(UTC),
+                subscription_id=sub.id,
+            )
+            or changed
+        )
+    if older and not changed:
+        return Verdict("stale", f"reports {notice.paid_billing_cycles} paid cycles, the ledger "
+                       f"has {sub.paid_cycles}", **found)  # fmt: skip
+    return _outcome(changed, reported=notice.status, current=sub.status, **found)
+
+
+def _subscription_problem(sub: Subscription, notice: SubscriptionNotice) -> str | None:
+    if sub.provider_id and sub.provider_id != notice.id:
+        return f"tracking id {notice.tracking_id!r} belongs to {sub.provider_id}, not {notice.id}"
+    if notice.tracking_id and notice.tracking_id != sub.tracking_id:
+        return f"tracking id {notice.tracking_id!r} is not the subscription's {sub.tracking_id!r}"
+    if notice.test is not None and sub.test is not None and notice.test != sub.test:
+        said = "a test" if notice.test else "a live"
+        kind = "live" if notice.test else "test"
+        return f"{said} subscription notice for a {kind} subscription; not applied"
+    if notice.currency is not None and notice.currency != sub.currency:
+        return f"plan currency {notice.currency} is not the subscription's {sub.currency}"
+    if notice.plan_amount is not None and notice.plan_amount != sub.amount:
+        return (
+            f"plan amount {notice.plan_amount} {notice.currency} is not the subscription's"
+            f" {sub.amount} {sub.currency}"
+        )
+    return None
+
+
+def _apply_subscription_status(
+    ledger: Ledger, sub: Subscription, notice: SubscriptionNotice
+) -> bool:
+    if notice.status is SubscriptionStatus.CANCELED:
+        return ledger.record_cancellation(
+            sub.id,
+            reason=notice.cancel_reason or "canceled at bePaid",
+            canceled_at=notice.cancelled_at,
+            source="webhook",
+            native_status=notice.native_status,
+        )
+    return ledger.record_subscription_status(
+        sub.id, notice.status, notice.native_status, "webhook", detail="notification"
+    )
+
+
+def _apply_schedule(ledger: Ledger, sub: Subscription, notice: SubscriptionNotice) -> bool:
+    """Store renew_at, active_to and paid cycles where the notice says something new."""
+    changes = {
+        "renew_at": notice.renew_at if _moved(notice.renew_at, sub.renew_at) else None,
+        "active_to": notice.active_to if _moved(notice.active_to, sub.active_to) else None,
+        "paid_cycles": notice.paid_billing_cycles
+        if notice.paid_billing_cycles != sub.paid_cycles
+        else None,
+    }
+    changes = {key: value for key, value in changes.items() if value is not None}
+    if changes:
+        ledger.update_subscription_schedule(sub.id, **changes)
+    return bool(changes)
+
+
+def _moved(reported: datetime | None, stored: datetime | None) -> bool:
+    """A reported time differs from the stored one (compared in the ledger's milliseconds)."""
+    if reported is None:
+        return False
+    return stored is None or to_ms(reported) != to_ms(stored)
+
+
+# -- verdicts ---------------------------------------------------------------------
+
+
+def _outcome(
+    changed: bool,
+    *,
+    reported: BillStatus | SubscriptionStatus,
+    current: BillStatus | SubscriptionStatus,
+    object_type: str,
+    object_id: int,
+) -> Verdict:
+    found = {"object_type": object_type, "object_id": object_id}
+    if changed:
+        return Verdict("applied", None, **found)
+    if reported == current:
+        return Verdict("duplicate", f"the ledger already shows {current.value}", **found)
+    return Verdict("stale", f"reports {reported.value}; the ledger keeps {current.value}", **found)
