@@ -1,9 +1,10 @@
 """The ``merchant-console`` command: run | sandbox | webhooks | sync | demo | user.
 
 ``run`` is what the README's first command calls: in sandbox mode it starts the
-sandbox, then the Streamlit console, on loopback, prints the URL and keeps both
-alive until Ctrl-C. Subcommands whose feature has not landed yet say so and exit 2
-rather than pretend.
+sandbox, then the notification receiver (when a notification URL is configured —
+always in sandbox mode), then the Streamlit console, all on loopback; it prints the
+URLs and keeps them alive until Ctrl-C, stopping all if one dies. Subcommands whose
+feature has not landed yet say so and exit 2 rather than pretend.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from console.config import Settings, load_settings
+from console.config import Settings, check_users_for_console, load_settings
 from console.errors import ConsoleError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sandbox": cmd_sandbox,
         "demo": cmd_demo,
         "user": cmd_user,
+        "webhooks": cmd_webhooks,
     }.get(args.command, cmd_not_yet)
     try:
         return handler(args)
@@ -105,6 +107,13 @@ def cmd_user(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_webhooks(args: argparse.Namespace) -> int:
+    from console.webhooks import serve
+
+    serve(args.port, Path(args.ledger) if args.ledger else None)
+    return 0
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from console.sandbox.server import run
 
@@ -124,6 +133,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
+    check_users_for_console(settings)  # live mode refuses to start without users
     env = dict(os.environ)
     if args.ledger:
         env["MERCHANT_CONSOLE_LEDGER"] = args.ledger
@@ -133,6 +143,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             children.append(_start_sandbox(settings, env))
             _wait_until_up(f"{settings.sandbox_url}/__sandbox/health", children[-1], "sandbox")
             print(f"Sandbox:  {settings.sandbox_url}  (shop sandbox-shop / sandbox-secret)")
+        if settings.webhook_url and settings.bepaid:
+            children.append(_start_receiver(settings, args.ledger, env))
+            health = f"http://127.0.0.1:{settings.webhook_port}/health"
+            _wait_until_up(health, children[-1], "notification receiver")
+            print(f"Receiver: {settings.webhook_url}  (notifications from providers)")
+        else:
+            print("Receiver: not started (no [webhooks] url): statuses arrive by polling")
         children.append(_start_console(args.port, env))
         _wait_until_up(f"http://127.0.0.1:{args.port}/_stcore/health", children[-1], "console")
         mode = "SANDBOX" if settings.is_sandbox else "LIVE"
@@ -164,6 +181,15 @@ def _start_sandbox(settings: Settings, env: dict[str, str]) -> subprocess.Popen:
         "--speed",
         str(settings.sandbox_speed),
     ]
+    return subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter and module
+
+
+def _start_receiver(
+    settings: Settings, ledger: str | None, env: dict[str, str]
+) -> subprocess.Popen:
+    command = [sys.executable, "-m", "console.webhooks", "--port", str(settings.webhook_port)]
+    if ledger:
+        command += ["--ledger", ledger]
     return subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter and module
 
 

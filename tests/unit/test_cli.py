@@ -54,7 +54,7 @@ def test_demo_refusal_is_a_message_not_a_traceback(tmp_path):
     assert "Traceback" not in again.stderr
 
 
-@pytest.mark.parametrize("argv", [["sync"], ["webhooks"]])
+@pytest.mark.parametrize("argv", [["sync"]])
 def test_unlanded_commands_say_so(argv, capsys):
     assert main(argv) == 2
     assert "not available in this version yet" in capsys.readouterr().err
