@@ -138,6 +138,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.ledger:
         env["MERCHANT_CONSOLE_LEDGER"] = args.ledger
     children: list[subprocess.Popen] = []
+    # A service manager or test harness stops us with SIGTERM: make it unwind like
+    # Ctrl-C so the `finally` below stops every child instead of orphaning them.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGHUP, _exit_on_signal)
     try:
         if settings.is_sandbox:
             children.append(_start_sandbox(settings, env))
@@ -166,6 +170,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _start_sandbox(settings: Settings, env: dict[str, str]) -> subprocess.Popen:
