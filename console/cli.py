@@ -3,8 +3,7 @@
 ``run`` is what the README's first command calls: in sandbox mode it starts the
 sandbox, then the notification receiver (when a notification URL is configured —
 always in sandbox mode), then the Streamlit console, all on loopback; it prints the
-URLs and keeps them alive until Ctrl-C, stopping all if one dies. Subcommands whose
-feature has not landed yet say so and exit 2 rather than pretend.
+URLs and keeps them alive until Ctrl-C, stopping all if one dies.
 """
 
 from __future__ import annotations
@@ -79,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo": cmd_demo,
         "user": cmd_user,
         "webhooks": cmd_webhooks,
-    }.get(args.command, cmd_not_yet)
+        "sync": cmd_sync,
+    }[args.command]
     try:
         return handler(args)
     except ConsoleError as exc:
@@ -89,15 +89,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def cmd_not_yet(args: argparse.Namespace) -> int:
-    print(
-        f"merchant-console {args.command}: not available in this version yet "
-        "(see the README's roadmap).",
-        file=sys.stderr,
-    )
-    return 2
-
-
 def cmd_user(args: argparse.Namespace) -> int:
     from console.users import run_user_add_command
 
@@ -105,6 +96,12 @@ def cmd_user(args: argparse.Namespace) -> int:
     return run_user_add_command(
         args.name, args.role, secrets, args.password_stdin, replace=args.replace
     )
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from console.sync import run_sync_command
+
+    return run_sync_command(Path(args.ledger) if args.ledger else None, args.every)
 
 
 def cmd_webhooks(args: argparse.Namespace) -> int:

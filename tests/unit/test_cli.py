@@ -3,9 +3,7 @@
 import subprocess
 import sys
 
-import pytest
-
-from console.cli import build_parser, main
+from console.cli import build_parser
 
 
 def run_cli(*args, env=None):
@@ -52,12 +50,6 @@ def test_demo_refusal_is_a_message_not_a_traceback(tmp_path):
     assert again.returncode == 1
     assert "only fills an empty ledger" in again.stderr
     assert "Traceback" not in again.stderr
-
-
-@pytest.mark.parametrize("argv", [["sync"]])
-def test_unlanded_commands_say_so(argv, capsys):
-    assert main(argv) == 2
-    assert "not available in this version yet" in capsys.readouterr().err
 
 
 def test_bad_option_value_is_refused():
