@@ -1,8 +1,8 @@
 """Merchant Console entry point: settings, login gate, mode badge, and the page router.
 
-Pages live in ``pages/`` and are listed in ``console.ui.registry``; a user is offered
-only the pages their role allows. With no pages available yet (or for a role with
-none), the overview shows the mode and the configuration in use.
+Pages live in ``app_pages/`` (not ``pages/``: Streamlit would serve that folder's
+files without this entry script and its login gate) and are listed in
+``console.ui.registry``; a user is offered only the pages their role allows.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import streamlit as st
 from console.errors import ConsoleError
 from console.ui import context
 from console.ui.login import require_user
-from console.ui.overview import render_mode_badge, render_overview
+from console.ui.overview import render_mode_badge
 from console.ui.registry import PAGES_DIR, pages_for
 
 st.set_page_config(page_title="Merchant Console", page_icon="💳", layout="wide")
@@ -25,12 +25,8 @@ except ConsoleError as exc:
 
 actor = require_user(settings, context.ledger())  # stops the script until logged in
 context.set_actor(actor)
-specs = pages_for(actor)
-if not specs:
-    render_overview(settings)
-    st.stop()
-
 render_mode_badge(settings)
+specs = pages_for(actor)
 sections: dict[str, list] = {}
 for spec in specs:
     sections.setdefault(spec.section, []).append(

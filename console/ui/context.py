@@ -4,13 +4,21 @@ Streamlit reruns a page's script on a new thread for every interaction; the
 ledger is safe for that (one SQLite connection per thread), so one ``Ledger`` per
 process is shared through ``st.cache_resource``. Pages get everything from here and
 never open files, build SQL or HTTP themselves.
+
+``billing()`` is one :class:`~console.billing.Billing` per process and configuration
+(it is thread-safe and keeps its provider clients' connection pools): it is cached
+under a fingerprint of the settings it was built from, so an edited secrets file
+(a new key, another provider URL) builds a new one on the next rerun.
 """
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
 from console.auth import Actor
+from console.billing import Billing
 from console.config import Settings, load_settings
 from console.ledger import Ledger
 
@@ -33,6 +41,37 @@ def settings() -> Settings:
 
 def ledger() -> Ledger:
     return _ledger(str(settings().ledger_path))
+
+
+@st.cache_resource(show_spinner=False)
+def _billing(fingerprint: str, _settings: Settings, _ledger: Ledger) -> Billing:
+    # Keyed by the fingerprint only: the underscore arguments are not hashed.
+    return Billing(_settings, _ledger)
+
+
+def billing() -> Billing:
+    """The process's billing use cases over the current settings and the shared ledger."""
+    current = settings()
+    return _billing(settings_fingerprint(current), current, ledger())
+
+
+def settings_fingerprint(current: Settings) -> str:
+    """A digest of everything a ``Billing`` is built from (secrets included, never shown)."""
+    parts: list[str] = [
+        current.mode,
+        str(current.ledger_path),
+        current.timezone.key,
+        str(current.max_amount_minor),
+        current.sandbox_url,
+        str(current.webhook_url),
+        f"{current.connect_timeout}/{current.read_timeout}",
+    ]
+    if current.bepaid:
+        b = current.bepaid
+        parts += [b.api_url, b.checkout_url, b.gateway_url, b.shop_id, b.secret_key.reveal()]
+    if current.payture:
+        parts += [current.payture.base_url, current.payture.access_token.reveal()]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def set_actor(actor: Actor) -> None:

@@ -1,4 +1,4 @@
-"""The overview shown by the entry page: mode badge, configuration, ledger summary."""
+"""The mode badge every page shows under the router: SANDBOX (test money) or LIVE."""
 
 from __future__ import annotations
 
@@ -16,16 +16,3 @@ def render_mode_badge(settings: Settings) -> None:
         )
     else:
         st.info("**LIVE** — real providers, real money.", icon="🔴")
-
-
-def render_overview(settings: Settings) -> None:
-    render_mode_badge(settings)
-    st.title("Merchant Console")
-    st.caption(
-        "Card pay links, subscriptions and alternative payments through bePaid / beGateway, "
-        "and Payture bills — one ledger, one place to look things up."
-    )
-    st.subheader("Configuration in use")
-    st.table(
-        {"setting": list(settings.masked()), "value": list(map(str, settings.masked().values()))}
-    )

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from console.auth import Actor, allowed_pages
 
-PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
+# Not "pages/": Streamlit treats a folder of that name as its legacy multipage app and
+# can serve one of its files before the entry script (and its login gate) has run.
+PAGES_DIR = Path(__file__).resolve().parents[2] / "app_pages"
 
 
 @dataclass(frozen=True)

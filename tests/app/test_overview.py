@@ -1,4 +1,4 @@
-"""The entry page tells the user which mode they are in and shows settings with secrets masked."""
+"""The entry script: mode badge on every page, the role's pages only, errors as messages."""
 
 from pathlib import Path
 
@@ -7,15 +7,28 @@ from streamlit.testing.v1 import AppTest
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
 
-def test_sandbox_badge_and_masked_settings(monkeypatch, tmp_path):
+def _app(monkeypatch, tmp_path) -> AppTest:
     monkeypatch.setenv("MERCHANT_CONSOLE_SECRETS", str(tmp_path / "none.toml"))
     monkeypatch.setenv("MERCHANT_CONSOLE_LEDGER", str(tmp_path / "ledger.db"))
-    at = AppTest.from_file(APP, default_timeout=30).run()
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def test_sandbox_badge_on_the_start_page(monkeypatch, tmp_path):
+    at = _app(monkeypatch, tmp_path).run()
     assert not at.exception
     assert any("SANDBOX" in w.value for w in at.warning)
-    shown = at.table[0].value.to_string()
-    assert "sandbox-shop" in shown
-    assert "sandbox-secret" not in shown  # the key is masked even for the sandbox
+
+
+def test_every_page_of_the_local_admin_opens_with_the_badge(monkeypatch, tmp_path):
+    from console.auth import LOCAL_ADMIN
+    from console.ui.registry import pages_for
+
+    at = _app(monkeypatch, tmp_path).run()
+    for spec in pages_for(LOCAL_ADMIN):
+        at.switch_page(f"app_pages/{spec.file}").run()
+        assert not at.exception, spec.key
+        assert any("SANDBOX" in w.value for w in at.warning), spec.key
+        assert at.title and at.title[0].value, spec.key
 
 
 def test_bad_setting_is_a_message_not_a_traceback(monkeypatch, tmp_path):

@@ -1,0 +1,221 @@
+"""Lookup: paste anything a customer or a colleague has — find the payment, say what happened.
+
+One search box takes a bill or subscription reference (``B123``, ``S45``), a bePaid
+uid, a subscription id, a tracking id, a checkout token, a whole pay link or a
+customer e-mail; ``ledger.lookup`` does the parsing. Several matches give a list to
+pick from. A record shows a plain-language explanation (:mod:`console.explain`),
+its facts, its status timeline and its payments; *Check with provider now* asks the
+provider through ``billing.refresh``. Something the ledger does not know can be
+looked for at the providers and imported (``billing.import_object``).
+
+UI only. The URL follows the search: ``/lookup?q=B12`` opens with that search run,
+and every search updates ``?q=`` so the address can be shared.
+
+Decisions:
+
+* The import is offered only for queries a provider could know (not an e-mail,
+  not a console reference) and only to roles with ``import``; *Check with provider
+  now* only to roles with ``refresh``, and not for demo rows (they exist at no
+  provider).
+* The import runs in a button callback: when the ledger's search still does not
+  find the pasted text afterwards (a transaction uid recorded on its checkout, for
+  example), the box is set to the imported record's reference so it is shown.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from console.auth import Action, Actor, allowed_pages, can
+from console.billing import InvalidInput
+from console.errors import ConsoleError
+from console.explain import explain
+from console.ledger import Bill, Ledger, LookupResult, Subscription
+from console.ui import context, lookup_view, status_view
+
+QUERY_KEY = "lk_query"
+URL_SEEN_KEY = "lk_url_q"  # the ?q= value the box last followed
+FLASH_KEY = "lk_flash"  # (tone, text) left by a callback for the next run
+NEEDS_CURRENCY_KEY = "lk_needs_currency"  # the query whose import needs a currency
+SEARCH_LABEL = "Bill or subscription, provider id, tracking id, token, pay link or e-mail"
+PLACEHOLDER = "B123 · S45 · sbs_… · order-981 · https://checkout.bepaid.by/v2/checkout?token=…"
+HOW_TO = (
+    "Paste whatever the customer sent: a pay link, an e-mail address, an order or "
+    "tracking number, a bePaid uid — or a console reference like **B123** or **S45**."
+)
+CURRENCIES = ("RUB", "BYN", "EUR", "USD", "KZT")
+
+
+def search_box() -> str:
+    """The search text; follows ``?q=`` when the URL brings a new one, and sets it."""
+    wanted = st.query_params.get("q", "")
+    if wanted and wanted != st.session_state.get(URL_SEEN_KEY):
+        st.session_state[QUERY_KEY] = wanted
+    query = st.text_input(
+        SEARCH_LABEL, key=QUERY_KEY, placeholder=PLACEHOLDER, icon=":material/search:"
+    ).strip()
+    st.session_state[URL_SEEN_KEY] = query
+    if query:
+        st.query_params["q"] = query
+    elif "q" in st.query_params:
+        del st.query_params["q"]
+    return query
+
+
+def show_flash() -> None:
+    flash = st.session_state.pop(FLASH_KEY, None)
+    if flash:
+        tone, text = flash
+        {"success": st.success, "warning": st.warning, "error": st.error}[tone](text)
+
+
+def pick(result: LookupResult, tz: str) -> Bill | Subscription:
+    """The one match, or the one the person picks from several (newest first)."""
+    records: list[Bill | Subscription] = sorted(
+        [*result.bills, *result.subscriptions], key=lambda r: r.created_at, reverse=True
+    )
+    if len(records) == 1:
+        return records[0]
+    st.markdown(f"**{len(records)} matches**, newest first.")
+    st.table(lookup_view.match_rows(records, tz), hide_index=True)
+    refs = [record.ref for record in records]
+    by_ref = dict(zip(refs, records, strict=True))
+    chosen = st.selectbox(
+        "Show", refs, format_func=lambda ref: lookup_view.describe(by_ref[ref]), key="lk_pick"
+    )
+    return by_ref.get(chosen, records[0])
+
+
+def check_now(record: Bill | Subscription, actor: Actor) -> Bill | Subscription:
+    """Ask the provider now; show what changed; return the record as recorded after."""
+    try:
+        with st.spinner("Asking the provider…"):
+            refreshed = context.billing().refresh(actor, record.ref)
+    except ConsoleError as exc:
+        st.error(f"**{exc.title}** — {exc.message}")
+        return record
+    st.success(refreshed.message, icon=":material/sync:")
+    for warning in refreshed.change.warnings:
+        st.warning(warning)
+    return refreshed.record
+
+
+def show_record(record: Bill | Subscription, ledger: Ledger, actor: Actor, tz: str) -> None:
+    object_type = lookup_view.object_type(record)
+    head, action = st.columns([3, 1], vertical_alignment="center")
+    head.subheader(lookup_view.describe(record))
+    if can(actor, Action.REFRESH):
+        clicked = action.button(
+            "Check with provider now",
+            icon=":material/sync:",
+            key="lk_refresh",
+            disabled=record.demo,
+            help="Demo data is at no provider." if record.demo else "Ask the provider now.",
+        )
+        if clicked:
+            record = check_now(record, actor)
+    history = ledger.history(object_type, record.id)
+    payments = ledger.payments_of(object_type, record.id)
+    head.markdown(
+        f"{status_view.status_badge(record.status)} provider status `{record.native_status or '—'}`"
+    )
+    status_view.render_explanation(explain(record, history, payments, tz=tz))
+    if record.pay_url:
+        st.caption("Pay link")
+        st.code(record.pay_url, language=None, wrap_lines=True)
+    facts_col, extra_col = st.columns([3, 2])
+    with facts_col:
+        st.table(lookup_view.record_facts(record, tz), hide_index=True, hide_header=True)
+    with extra_col:
+        other = lookup_view.other_extras(record)
+        if other:
+            st.caption("More data from the provider")
+            st.json(other, expanded=True)
+    st.subheader("Timeline")
+    status_view.render_timeline(history, tz)
+    st.subheader("Payments")
+    status_view.render_payments(payments, tz)
+
+
+def import_now(query: str, currency: str | None) -> None:
+    """Button callback: find ``query`` at the providers and record it."""
+    actor = context.actor()
+    try:
+        imported = context.billing().import_object(actor, query, currency=currency)
+    except InvalidInput as exc:
+        if "currency" in exc.errors:
+            st.session_state[NEEDS_CURRENCY_KEY] = query
+            st.session_state[FLASH_KEY] = ("warning", exc.errors["currency"])
+        else:
+            st.session_state[FLASH_KEY] = ("error", f"**{exc.title}** — {exc.message}")
+        return
+    except ConsoleError as exc:
+        st.session_state[FLASH_KEY] = ("error", f"**{exc.title}** — {exc.message}")
+        return
+    st.session_state.pop(NEEDS_CURRENCY_KEY, None)
+    message = " ".join([imported.message, *imported.warnings])
+    st.session_state[FLASH_KEY] = ("success", status_view.md_escape(message))
+    if not context.ledger().lookup(query):
+        st.session_state[QUERY_KEY] = imported.ref
+
+
+def not_found(query: str, actor: Actor) -> None:
+    st.warning(
+        f"Nothing in the ledger matches “{status_view.md_escape(query)}”.",
+        icon=":material/search_off:",
+    )
+    if not lookup_view.importable(query):
+        st.caption(
+            "E-mail addresses and console references (B123, S45) exist only in this "
+            "ledger, so there is nothing to ask the providers. Check the spelling."
+        )
+        return
+    if not can(actor, Action.IMPORT):
+        st.caption(
+            "It may exist at a provider (made elsewhere, or before this ledger): someone with "
+            "the support or operator role can look for it there and import it."
+        )
+        return
+    st.caption(
+        "It may exist at a provider — made in the provider's back office, by another "
+        "system, or before this ledger. Look for it there and import it:"
+    )
+    currency = None
+    if st.session_state.get(NEEDS_CURRENCY_KEY) == query:
+        currency = st.selectbox("Currency of this Payture bill", CURRENCIES, key="lk_currency")
+    st.button(
+        "Look for it at the providers and import",
+        icon=":material/cloud_download:",
+        key="lk_import",
+        on_click=import_now,
+        args=(query, currency),
+    )
+
+
+def main() -> None:
+    # Defence in depth: the page checks the login gate itself, whatever runs it.
+    actor = context.actor()  # "Not signed in" and stop when the login gate did not run
+    if "lookup" not in allowed_pages(actor):
+        st.error(f"{actor.name} ({actor.role}) may not open Lookup.")
+        return
+    settings = context.settings()
+    ledger = context.ledger()
+    tz = settings.timezone.key
+    st.title("Lookup")
+    query = search_box()
+    show_flash()
+    if not query:
+        st.caption(HOW_TO)
+        return
+    try:
+        result = ledger.lookup(query)
+    except ConsoleError as exc:
+        st.error(f"**{exc.title}** — {exc.message}")
+        return
+    if not result:
+        not_found(query, actor)
+        return
+    show_record(pick(result, tz), ledger, actor, tz)
+
+
+main()

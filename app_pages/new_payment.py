@@ -1,0 +1,402 @@
+"""New payment: a card pay link (bePaid checkout), an alternative payment (beGateway APM)
+or a Payture bill — one page, one form per kind.
+
+UI only: each form's submit callback calls one ``console.billing`` use case and keeps
+what came back in session state (the created bill, or ``InvalidInput.errors``, or a
+failure's title and sentence); the script then draws the messages under their fields
+(:mod:`console.ui.forms`) and the result: the pay link with its QR code, the APM
+form (preview, escaped source, download), and *Check again* while the provider's
+answer is being confirmed. Nothing is written when an input is refused — billing
+checks every field before it records anything.
+
+Widget keys start with ``np_``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import streamlit as st
+
+from console.auth import Action, allowed_pages, can
+from console.billing import APM_METHODS, CreatedBill, InvalidInput, ProviderRejectedInput
+from console.errors import ConsoleError
+from console.money import format_money
+from console.payform import form_from_json
+from console.providers import BillExtras, Product
+from console.ui import context
+from console.ui.forms import (
+    blank_to_none,
+    currency_choices,
+    field_error,
+    form_errors,
+    pay_form_panel,
+    pay_link_panel,
+    show_failure,
+)
+
+KINDS = {"card": "Card pay link", "apm": "Alternative payment", "payture": "Payture bill"}
+BILL_KIND_TITLES = {
+    "card_link": "Card pay link",
+    "apm": "Alternative payment",
+    "payture_bill": "Payture bill",
+}
+DEFAULT_HOURS = 24
+MAX_HOURS = 30 * 24  # billing allows 30 days
+
+RESULT = "np_result"  # CreatedBill of the last create (or confirm)
+ERRORS = "np_errors"  # {kind: {field: message}}
+FAILURE = "np_failure"  # (title, message) of the last failed action
+NOTICE = "np_notice"  # a sentence about the last refresh / confirm
+
+#: Extended data of a Payture bill: BillExtras field (and form key suffix) -> label.
+PAYTURE_EXTRAS = {
+    "page_id": "Page id",
+    "gift_recipient": "Gift recipient",
+    "gift_message": "Gift message",
+    "campaign": "Campaign",
+    "utm_source": "UTM source",
+    "utm_medium": "UTM medium",
+    "utm_campaign": "UTM campaign",
+}
+
+
+# -- callbacks: run before the script, read the submitted values from session state ----
+
+
+def _value(key: str) -> Any:
+    """A submitted value, ``None`` when left blank; billing checks what it is."""
+    return blank_to_none(st.session_state.get(key))
+
+
+def _expiry(key: str) -> datetime | None:
+    hours = st.session_state.get(key)
+    return None if hours is None else datetime.now(UTC) + timedelta(hours=float(hours))
+
+
+def _attempt(kind: str, create: Callable[[], CreatedBill]) -> None:
+    """Run one create; keep its result, its field errors or its failure for the script."""
+    state = st.session_state
+    # A new attempt replaces what the last one showed, whatever its outcome.
+    state[RESULT], state[ERRORS], state[FAILURE], state[NOTICE] = None, {}, None, None
+    try:
+        state[RESULT] = create()
+    except InvalidInput as exc:  # ProviderRejectedInput too: the provider's field messages
+        state[ERRORS] = {kind: exc.errors}
+        if isinstance(exc, ProviderRejectedInput):
+            state[FAILURE] = (exc.title, f"The attempt is kept as {exc.ref} (failed).")
+    except ConsoleError as exc:  # not allowed, provider unavailable, not configured
+        state[FAILURE] = (exc.title, exc.message)
+
+
+def create_card_link() -> None:
+    def create() -> CreatedBill:
+        return context.billing().create_pay_link(
+            context.actor(),
+            amount=_value("np_card_amount"),
+            currency=_value("np_card_currency"),
+            description=_value("np_card_description"),
+            customer_email=_value("np_card_email"),
+            expires_at=_expiry("np_card_hours"),
+            success_url=_value("np_card_success_url"),
+            decline_url=_value("np_card_decline_url"),
+        )
+
+    _attempt("card", create)
+
+
+def create_apm_payment() -> None:
+    def create() -> CreatedBill:
+        return context.billing().create_apm_payment(
+            context.actor(),
+            amount=_value("np_apm_amount"),
+            currency=_value("np_apm_currency"),
+            description=_value("np_apm_description"),
+            method_type=_value("np_apm_method"),
+            return_url=_value("np_apm_return_url"),
+            customer_email=_value("np_apm_email"),
+            expires_at=_expiry("np_apm_hours"),
+        )
+
+    _attempt("apm", create)
+
+
+def create_payture_bill() -> None:
+    extras = {name: _value(f"np_pt_{name}") for name in PAYTURE_EXTRAS}
+    extended = BillExtras(**extras) if any(v is not None for v in extras.values()) else None
+
+    def create() -> CreatedBill:
+        return context.billing().create_payture_bill(
+            context.actor(),
+            product_id=_value("np_pt_product"),
+            user_id=_value("np_pt_user"),
+            redirect_url=_value("np_pt_redirect_url"),
+            extended=extended,
+            description=_value("np_pt_description"),
+            customer_email=_value("np_pt_email"),
+            amount=_value("np_pt_amount"),
+            currency=_value("np_pt_currency"),
+        )
+
+    _attempt("payture", create)
+
+
+def confirm_last() -> None:
+    """*Check again* for a creation whose answer was lost."""
+    _follow_up(lambda billing, actor, ref: billing.confirm(actor, ref))
+
+
+def refresh_last() -> None:
+    """*Check status*: ask the provider about the bill now."""
+    _follow_up(lambda billing, actor, ref: billing.refresh(actor, ref))
+
+
+def _follow_up(call: Callable) -> None:
+    state = st.session_state
+    result: CreatedBill | None = state.get(RESULT)
+    if result is None:
+        return
+    state[FAILURE] = None
+    try:
+        answer = call(context.billing(), context.actor(), result.ref)
+    except ConsoleError as exc:
+        state[FAILURE] = (exc.title, exc.message)
+        return
+    if isinstance(answer, CreatedBill):
+        state[RESULT] = answer
+    state[NOTICE] = answer.message
+
+
+# -- the forms ----------------------------------------------------------------------------
+
+
+def card_form(errors: dict[str, str]) -> None:
+    shown = (
+        "amount",
+        "currency",
+        "description",
+        "expires_at",
+        "customer_email",
+        "success_url",
+        "decline_url",
+    )
+    with st.form("np_card_form"):
+        form_errors(errors, shown)
+        _money_fields("np_card", errors)
+        st.text_input("Description", key="np_card_description", placeholder="Order 17: coffee")
+        field_error(errors, "description")
+        _expiry_field("np_card_hours", errors)
+        st.text_input("Customer e-mail (optional)", key="np_card_email")
+        field_error(errors, "customer_email")
+        left, right = st.columns(2)
+        with left:
+            st.text_input(
+                "Success page (optional)",
+                key="np_card_success_url",
+                placeholder="https://shop.example/thanks",
+            )
+            field_error(errors, "success_url")
+        with right:
+            st.text_input(
+                "Decline page (optional)",
+                key="np_card_decline_url",
+                placeholder="https://shop.example/sorry",
+            )
+            field_error(errors, "decline_url")
+        st.form_submit_button(
+            "Create pay link", type="primary", key="np_card_submit", on_click=create_card_link
+        )
+
+
+def apm_form(errors: dict[str, str], sandbox: bool) -> None:
+    shown = (
+        "amount",
+        "currency",
+        "description",
+        "method_type",
+        "return_url",
+        "customer_email",
+        "expires_at",
+    )
+    with st.form("np_apm_form"):
+        form_errors(errors, shown)
+        _money_fields("np_apm", errors)
+        st.text_input("Description", key="np_apm_description", placeholder="Order 18")
+        field_error(errors, "description")
+        st.selectbox("Payment method", APM_METHODS, key="np_apm_method")
+        field_error(errors, "method_type")
+        st.text_input("Customer e-mail (optional)", key="np_apm_email")
+        field_error(errors, "customer_email")
+        st.text_input(
+            "Return page" + (" (optional in sandbox mode)" if sandbox else ""),
+            key="np_apm_return_url",
+            placeholder="https://shop.example/thanks",
+            help="Where the payment system sends the payer back to.",
+        )
+        field_error(errors, "return_url")
+        _expiry_field("np_apm_hours", errors)
+        st.form_submit_button(
+            "Create payment", type="primary", key="np_apm_submit", on_click=create_apm_payment
+        )
+
+
+def payture_form(errors: dict[str, str], products: tuple[Product, ...]) -> None:
+    extras = tuple(f"extended.{name}" for name in PAYTURE_EXTRAS)
+    shown = (
+        "product_id",
+        "user_id",
+        "redirect_url",
+        "description",
+        "customer_email",
+        "amount",
+        "currency",
+        *extras,
+    )
+    with st.form("np_pt_form"):
+        form_errors(errors, shown)
+        if products:
+            by_id = {product.id: product for product in products}
+            st.selectbox(
+                "Product",
+                list(by_id),
+                key="np_pt_product",
+                format_func=lambda pid: _product_label(by_id[pid]),
+            )
+        else:  # live behind-api has no catalogue: the product's id and price are typed
+            st.text_input("Product id (UUID)", key="np_pt_product")
+        field_error(errors, "product_id")
+        if not products:
+            _money_fields("np_pt", errors)
+        left, right = st.columns(2)
+        with left:
+            st.text_input(
+                "User id (guest bill)",
+                key="np_pt_user",
+                help="Needed with a redirect page or extended data.",
+            )
+            field_error(errors, "user_id")
+        with right:
+            st.text_input(
+                "Redirect page (optional)",
+                key="np_pt_redirect_url",
+                placeholder="https://shop.example/thanks",
+            )
+            field_error(errors, "redirect_url")
+        st.text_input("Description (optional)", key="np_pt_description")
+        field_error(errors, "description")
+        st.text_input("Customer e-mail (optional)", key="np_pt_email")
+        field_error(errors, "customer_email")
+        with st.expander(
+            "Extended data: page, gift, campaign", expanded=_any_error(errors, extras)
+        ):
+            columns = st.columns(2)
+            for index, (name, label) in enumerate(PAYTURE_EXTRAS.items()):
+                with columns[index % 2]:
+                    st.text_input(label, key=f"np_pt_{name}")
+                    field_error(errors, f"extended.{name}")
+        st.form_submit_button(
+            "Create Payture bill", type="primary", key="np_pt_submit", on_click=create_payture_bill
+        )
+
+
+def _money_fields(prefix: str, errors: dict[str, str]) -> None:
+    amount, currency = st.columns([2, 1])
+    with amount:
+        st.text_input("Amount", key=f"{prefix}_amount", placeholder="12.50")
+        field_error(errors, "amount")
+    with currency:
+        st.selectbox(
+            "Currency", currency_choices(), key=f"{prefix}_currency", accept_new_options=True
+        )
+        field_error(errors, "currency")
+
+
+def _expiry_field(key: str, errors: dict[str, str]) -> None:
+    st.number_input(
+        "Expires in (hours)", min_value=1, max_value=MAX_HOURS, value=DEFAULT_HOURS, step=1, key=key
+    )
+    field_error(errors, "expires_at")
+
+
+def _product_label(product: Product) -> str:
+    gift = " · gift" if product.kind == "gift" else ""
+    return f"{product.title} — {format_money(product.amount, product.currency)}{gift}"
+
+
+def _any_error(errors: dict[str, str], names: tuple[str, ...]) -> bool:
+    return any(name in errors for name in names)
+
+
+# -- the result ---------------------------------------------------------------------------
+
+
+def result_section(actor) -> None:
+    result: CreatedBill | None = st.session_state.get(RESULT)
+    if result is None:
+        return
+    bill = context.ledger().get_bill(result.bill.id) or result.bill
+    st.divider()
+    st.subheader(f"{bill.ref}: {BILL_KIND_TITLES.get(bill.kind, bill.kind)}")
+    if result.confirming:
+        st.info(result.message, icon=":material/hourglass_top:")
+        st.button("Check again", key="np_confirm", on_click=confirm_last)
+    else:
+        st.success(result.message, icon=":material/check_circle:")
+    notice = st.session_state.get(NOTICE)
+    if notice:
+        st.caption(notice)
+    about = bill.description or ""
+    st.markdown(
+        f"**{format_money(bill.amount, bill.currency)}** · status **{bill.status.value}**"
+        + (f" · {about}" if about else "")
+    )
+    st.caption(f"Tracking id `{bill.tracking_id}`")
+    gift_code = bill.extra.get("gift_code")
+    if gift_code:
+        st.success(f"Gift code: **{gift_code}**", icon=":material/redeem:")
+    if can(actor, Action.REFRESH) and not result.confirming:
+        st.button(
+            "Check status", key="np_refresh", on_click=refresh_last, icon=":material/refresh:"
+        )
+    stem = bill.ref.lower()
+    if bill.pay_url:
+        pay_link_panel(bill.pay_url, key="np_link", file_stem=stem)
+    form = result.form or form_from_json(bill.form)
+    if form is not None:
+        pay_form_panel(form, context.settings(), key="np_form", file_stem=stem)
+
+
+# -- the page -----------------------------------------------------------------------------
+
+
+def main() -> None:
+    actor = context.actor()  # "Not signed in" and stop when the login gate did not run
+    if "new_payment" not in allowed_pages(actor):
+        st.error(f"{actor.name} ({actor.role}) may not create payments.")
+        return
+    settings = context.settings()
+    st.title("New payment")
+    kind = st.segmented_control(
+        "Kind", list(KINDS), format_func=KINDS.get, default="card", required=True, key="np_kind"
+    )
+    errors = (st.session_state.get(ERRORS) or {}).get(kind, {})
+    failure = st.session_state.get(FAILURE)
+    if failure:
+        st.error(f"**{failure[0]}** — {failure[1]}", icon=":material/error:")
+    if kind == "card":
+        card_form(errors)
+    elif kind == "apm":
+        apm_form(errors, settings.is_sandbox)
+    else:
+        try:
+            products = context.billing().payture_products(actor)
+        except ConsoleError as exc:
+            show_failure(exc)
+        else:
+            payture_form(errors, products)
+    result_section(actor)
+
+
+main()

@@ -1,0 +1,184 @@
+"""How statuses, money, times and histories look on the Monitor and Lookup pages.
+
+Pure functions turn ledger records into labels and rows (testable without
+Streamlit); the few ``render_*`` functions put them on the page. Tables of a few
+rows (a timeline, payments, facts) use ``st.table``: static HTML, so a person can
+select and copy an id from it and a browser test can read it. ``st.table`` renders
+Markdown in its cells, so text that comes from outside (provider details, tracking
+ids, e-mails) goes through :func:`md_escape` first. Long lists use ``st.dataframe``.
+
+Colours follow one rule everywhere: green = money arrived or the subscription is
+paying, blue/grey = waiting or closed without money, orange = needs attention soon,
+red = money went wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from console.explain import Explanation, duration_words
+from console.ledger import Payment, StatusEvent
+from console.money import format_money
+
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~:$])")
+
+#: Streamlit colour per console status value (bills and subscriptions share the words).
+STATUS_COLOUR: dict[str, str] = {
+    "creating": "orange",
+    "pending": "blue",
+    "trial": "violet",
+    "active": "green",
+    "past_due": "orange",
+    "paid": "green",
+    "refunded": "gray",
+    "mismatch": "red",
+    "failed": "red",
+    "error": "red",
+    "expired": "gray",
+    "canceled": "gray",
+}
+#: A mark per colour for places that cannot colour text (dataframe cells, toasts).
+COLOUR_MARK = {
+    "green": "🟢",
+    "blue": "🔵",
+    "violet": "🟣",
+    "orange": "🟠",
+    "red": "🔴",
+    "gray": "⚪",
+}
+#: Row background for a highlighted (changed) row in a styled dataframe.
+HIGHLIGHT_CSS = "background-color: rgba(255, 196, 0, 0.28)"
+
+_TONE_RENDER = {"success": st.success, "info": st.info, "warning": st.warning, "error": st.error}
+_TONE_ICON = {
+    "success": ":material/check_circle:",
+    "info": ":material/info:",
+    "warning": ":material/schedule:",
+    "error": ":material/error:",
+}
+
+
+def md_escape(text: object) -> str:
+    """``text`` with Markdown's special characters backslash-escaped, so a cell shows it
+    literally (an ``order_*1*`` tracking id, a ``:red[...]`` in a provider message)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def status_colour(status: object) -> str:
+    return STATUS_COLOUR.get(str(status), "gray")
+
+
+def status_label(status: object) -> str:
+    """``🟢 paid`` — a status with its colour mark, for tables and toasts."""
+    value = str(status)
+    return f"{COLOUR_MARK[status_colour(value)]} {value}"
+
+
+def status_badge(status: object) -> str:
+    """Markdown badge for a status (``:green-badge[paid]``)."""
+    value = str(status)
+    return f":{status_colour(value)}-badge[{value.replace('_', ' ')}]"
+
+
+def money(minor: int, currency: str) -> str:
+    """``12.50 BYN`` from minor units (never via floats)."""
+    return format_money(minor, currency)
+
+
+def local_time(moment: datetime | None, tz: str) -> str:
+    """``2024-05-01 14:02:03`` in ``tz`` (empty for None)."""
+    return "" if moment is None else moment.astimezone(ZoneInfo(tz)).strftime(TIME_FORMAT)
+
+
+def age_words(age: timedelta) -> str:
+    """``3 h 5 min`` — how long an item has been open."""
+    return duration_words(age)
+
+
+def expiry_words(expires_in: timedelta | None) -> str:
+    """``in 2 h`` / ``overdue 5 min`` / empty when the item has no expiry."""
+    if expires_in is None:
+        return ""
+    if expires_in.total_seconds() <= 0:
+        return f"overdue {duration_words(expires_in)}"
+    return f"in {duration_words(expires_in)}"
+
+
+def change_words(before: str | None, after: str) -> str:
+    """``pending → paid`` (``∅ → pending`` for a first status)."""
+    return f"{before or '∅'} → {after}"
+
+
+def timeline_rows(events: Iterable[StatusEvent], tz: str) -> list[dict[str, str]]:
+    """An object's history, oldest first: when, change, provider status, source, detail."""
+    return [
+        {
+            f"when ({tz})": local_time(event.at, tz),
+            "change": change_words(event.from_status, event.to_status),
+            "provider status": md_escape(event.native_status or ""),
+            "source": event.source,
+            "detail": md_escape(event.detail or ""),
+        }
+        for event in events
+    ]
+
+
+def payment_rows(payments: Iterable[Payment], tz: str) -> list[dict[str, str]]:
+    """Charges and refunds, oldest first, amounts in major units with their currency."""
+    return [
+        {
+            f"when ({tz})": local_time(payment.at, tz),
+            "kind": payment.kind,
+            "amount": money(payment.amount, payment.currency),
+            "provider transaction": md_escape(payment.provider_txn_id),
+        }
+        for payment in payments
+    ]
+
+
+def highlight_rows(rows: Sequence[dict[str, Any]], marked: set[str], *, key: str = "ref") -> Any:
+    """A pandas Styler of ``rows`` with the rows whose ``key`` is in ``marked`` highlighted."""
+    import pandas as pd
+
+    frame = pd.DataFrame(list(rows))
+    if frame.empty or not marked:
+        return frame
+
+    def style(row: Any) -> list[str]:
+        hit = str(row[key]) in marked
+        return [HIGHLIGHT_CSS if hit else "" for _ in row]
+
+    return frame.style.apply(style, axis=1)
+
+
+# -- rendering -------------------------------------------------------------------------
+
+
+def render_explanation(explanation: Explanation) -> None:
+    """The plain-language summary in a box coloured by its tone, the next step in bold."""
+    box = _TONE_RENDER[explanation.tone]
+    box(
+        f"{explanation.what_happened}\n\n**Next:** {explanation.next_step}",
+        icon=_TONE_ICON[explanation.tone],
+    )
+
+
+def render_timeline(events: Sequence[StatusEvent], tz: str) -> None:
+    if not events:
+        st.caption("No status events recorded.")
+        return
+    st.table(timeline_rows(events, tz))
+
+
+def render_payments(payments: Sequence[Payment], tz: str) -> None:
+    if not payments:
+        st.caption("No payments recorded.")
+        return
+    st.table(payment_rows(payments, tz))

@@ -1,0 +1,59 @@
+"""Journey: a Payture gift bill made on New payment (guest, gift recipient and message); the
+payer pays on the Payture page; Monitor shows it paid; when the sandbox's clock has moved
+on, Lookup asks Payture again and shows it DONE with its gift code."""
+
+from __future__ import annotations
+
+from console.sandbox.payture_bills import DONE_AFTER_SECONDS
+from tests.e2e.journeys import (
+    WAIT_MS,
+    bill,
+    choose,
+    choose_kind,
+    created_ref,
+    field,
+    look_up,
+    monitor_shows_finished,
+    open_console_page,
+    sandbox_admin,
+    shown_code,
+    submit,
+)
+
+GIFT = "Gift: Premium, 3 months — 2 499.00 RUB · gift"
+
+
+def test_a_gift_bill_is_paid_then_done_with_its_gift_code(console_app, page):
+    open_console_page(page, console_app, "New payment")
+    choose_kind(page, "Payture bill", "Create Payture bill")
+    choose(page, "Product", GIFT)
+    field(page, "User id (guest bill)").fill("guest-42")
+    page.get_by_text("Extended data: page, gift, campaign").click()
+    field(page, "Gift recipient").fill("Olga")
+    field(page, "Gift message").fill("Happy birthday! <3")
+    submit(page, "Create Payture bill")
+    ref = created_ref(page, "Payture bill")
+    link = shown_code(page, "/apim/Pay?SessionId=")
+    created = bill(console_app, ref)
+    assert created.extra["extended"] == {
+        "giftRecipient": "Olga",
+        "giftMessage": "Happy birthday! <3",
+    }
+
+    payer = page.context.new_page()
+    payer.goto(link)
+    payer.get_by_role("button", name="Pay 2 499.00 RUB").click()
+    payer.get_by_role("heading", name="Payment received").wait_for()
+    payer.close()
+
+    open_console_page(page, console_app, "Monitor")
+    monitor_shows_finished(page, ref, "paid")  # Payture sends no notifications: Monitor asked
+    code = bill(console_app, ref).extra["gift_code"]
+
+    sandbox_admin(console_app, "clock/advance", {"seconds": DONE_AFTER_SECONDS + 1})
+    look_up(page, console_app, ref)
+    page.get_by_role("button", name="Check with provider now").click()
+    page.get_by_text("provider status DONE").wait_for(timeout=WAIT_MS)
+    facts = page.get_by_test_id("stTable").filter(has_text="Gift code")
+    facts.get_by_text(code).wait_for()
+    assert bill(console_app, ref).native_status == "DONE"
