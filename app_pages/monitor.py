@@ -204,19 +204,23 @@ def counts_row(look: Look) -> None:
     if not keys:
         st.metric("open items", 0)
         return
-    prefix = "at least " if look.truncated else ""
     for column, key in zip(st.columns(len(keys)), keys, strict=True):
         delta = deltas.get(key)
         column.metric(
             monitor_view.count_label(*key),
-            f"{prefix}{look.counts.get(key, 0):,}",
+            f"{look.counts.get(key, 0):,}",
             delta=delta or None,
             delta_color="off",
         )
 
 
 def open_section(look: Look, tz: str, marked: set[str]) -> None:
-    st.subheader(f"Open ({look.total:,}{'+' if look.truncated else ''})")
+    st.subheader(f"Open ({look.total:,})")
+    if look.truncated:
+        st.caption(
+            f"Showing and watching the newest {len(look.items):,}; older items that finish "
+            "still appear under Recently finished."
+        )
     if not look.items:
         st.caption("Nothing open: every item has reached a final status.")
         return

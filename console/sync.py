@@ -96,7 +96,6 @@ class SyncReport:
     started_at: datetime
     finished_at: datetime | None = None
     checked: int = 0
-    skipped_demo: int = 0
     changes: list[Change] = field(default_factory=list)
     confirming: list[str] = field(default_factory=list)
     errors: list[ObjectError] = field(default_factory=list)
@@ -285,15 +284,12 @@ def _open_snapshots(
 ) -> list[Snapshot]:
     """Every open, non-demo object with the payment ids already recorded for it."""
     snapshots = []
-    for item in ledger.open_items(limit=limit, now=now):
+    for item in ledger.open_items(limit=limit, now=now, include_demo=False):
         if item.object_type == "bill":
             record: Bill | Subscription | None = ledger.get_bill(item.id)
         else:
             record = ledger.get_subscription(item.id)
         if record is None:
-            continue
-        if record.demo:
-            report.skipped_demo += 1
             continue
         known = frozenset(p.provider_txn_id for p in ledger.payments_of(item.object_type, item.id))
         snapshots.append(Snapshot(record, known, now, grace))

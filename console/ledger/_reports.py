@@ -90,12 +90,17 @@ class Reports(LedgerBase):
         *,
         limit: int = 200,
         now: datetime | None = None,
+        include_demo: bool = True,
+        newest_first: bool = False,
     ) -> list[OpenItem]:
         """Bills and subscriptions that are not final, with their age and time to expiry.
 
         ``kind`` is a bill kind (card_link, apm, payture_bill) or ``subscription``;
         None means both. ``now`` (default: the current time) is what ages are
-        measured from.
+        measured from. ``include_demo=False`` leaves out demo rows (sync has nothing
+        to ask a provider about them). Items come oldest first (what has waited
+        longest), or ``newest_first`` (what a person watching wants to see); the
+        limit applies per object type in that order.
         """
         if kind is not None:
             choice(kind, (*BILL_KINDS, "subscription"), "kind")
@@ -103,6 +108,9 @@ class Reports(LedgerBase):
         filters, params = "", []
         if provider is not None:
             filters, params = " AND provider = ?", [provider]
+        if not include_demo:
+            filters += " AND demo = 0"
+        order = "created_at DESC" if newest_first else "created_at"
         conn = self.connection()
         rows = []
         if kind != "subscription":
@@ -111,7 +119,7 @@ class Reports(LedgerBase):
                 "SELECT 'bill' AS object_type, id, provider, kind, tracking_id, provider_id,"
                 " status, native_status, amount, currency, customer_email, created_at, updated_at,"
                 f" expires_at FROM bills WHERE {OPEN_BILLS_SQL}{filters}{kind_filter}"
-                " ORDER BY created_at LIMIT ?",
+                f" ORDER BY {order} LIMIT ?",
                 [*params, *kind_params, limit],
             ).fetchall()
         if kind in (None, "subscription"):
@@ -119,10 +127,37 @@ class Reports(LedgerBase):
                 "SELECT 'subscription' AS object_type, id, provider, 'subscription' AS kind,"
                 " tracking_id, provider_id, status, native_status, amount, currency,"
                 " customer_email, created_at, updated_at, NULL AS expires_at FROM subscriptions"
-                f" WHERE {OPEN_SUBSCRIPTIONS_SQL}{filters} ORDER BY created_at LIMIT ?",
+                f" WHERE {OPEN_SUBSCRIPTIONS_SQL}{filters} ORDER BY {order} LIMIT ?",
                 [*params, limit],
             ).fetchall()
         return [_open_item(row, now_value) for row in rows]
+
+    def open_counts(
+        self, provider: str | None = None, kind: str | None = None
+    ) -> dict[tuple[str, str], int]:
+        """Exact counts of open items per (object type, status), with the same filters
+        as :meth:`open_items`; answered from the open-status partial indexes."""
+        if kind is not None:
+            choice(kind, (*BILL_KINDS, "subscription"), "kind")
+        filters, params = ("", []) if provider is None else (" AND provider = ?", [provider])
+        conn = self.connection()
+        counts: dict[tuple[str, str], int] = {}
+        if kind != "subscription":
+            kind_filter, kind_params = ("", []) if kind is None else (" AND kind = ?", [kind])
+            for status, count in conn.execute(
+                f"SELECT status, count(*) FROM bills WHERE {OPEN_BILLS_SQL}{filters}{kind_filter}"
+                " GROUP BY status",
+                [*params, *kind_params],
+            ):
+                counts[("bill", status)] = count
+        if kind in (None, "subscription"):
+            for status, count in conn.execute(
+                f"SELECT status, count(*) FROM subscriptions WHERE {OPEN_SUBSCRIPTIONS_SQL}"
+                f"{filters} GROUP BY status",
+                params,
+            ):
+                counts[("subscription", status)] = count
+        return counts
 
     def revenue(
         self,

@@ -143,3 +143,35 @@ def test_recent_events_show_the_latest_changes_first(ledger):
         (f"S{sub_id}", "creating"),
         (f"B{bill_id}", "paid"),
     ]
+
+
+def test_open_items_can_leave_out_demo_rows(tmp_path):
+    from console.ledger import Ledger, now_ms
+
+    ledger = Ledger(tmp_path / "ledger.db")
+    ledger.bulk_insert(
+        "bills",
+        [{"id": n, "provider": "bepaid", "kind": "card_link", "tracking_id": f"t{n}",
+          "amount": 100, "currency": "EUR", "status": "pending", "demo": n % 2,
+          "created_at": now_ms(), "updated_at": now_ms()} for n in range(1, 7)],
+    )  # fmt: skip
+    assert len(ledger.open_items()) == 6
+    assert sorted(item.id for item in ledger.open_items(include_demo=False)) == [2, 4, 6]
+
+
+def test_open_counts_are_exact_and_filtered(tmp_path):
+    from console.ledger import Ledger, now_ms
+
+    ledger = Ledger(tmp_path / "ledger.db")
+    kinds = ["card_link", "card_link", "apm", "payture_bill"]
+    statuses = ["pending", "creating", "pending", "paid"]
+    ledger.bulk_insert(
+        "bills",
+        [{"id": n + 1, "provider": "bepaid", "kind": kinds[n], "tracking_id": f"t{n}",
+          "amount": 100, "currency": "EUR", "status": statuses[n],
+          "created_at": now_ms() + n, "updated_at": now_ms()} for n in range(4)],
+    )  # fmt: skip
+    assert ledger.open_counts() == {("bill", "pending"): 2, ("bill", "creating"): 1}
+    assert ledger.open_counts(kind="card_link") == {("bill", "pending"): 1, ("bill", "creating"): 1}
+    newest = ledger.open_items(newest_first=True, limit=1)
+    assert [item.id for item in newest] == [3]
