@@ -10,23 +10,32 @@ few seconds and bePaid retries notifications, so recording each would bury the
 real history. ``record_bill_status`` returns False for them. One exception: when
 the console status is unchanged but the provider's native status moved (Payture
 ``PAID`` -> ``DONE``), the native status is updated and an event is appended.
+
+The steps bills share with subscriptions live in :mod:`console.ledger._object_writes`.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from console.errors import ValidationError
-from console.ledger._base import LedgerBase, append_event, fetch_one, insert_row
+from console.ledger._base import LedgerBase
 from console.ledger._checks import choice, detail_text, email, positive_int, status_of, text_id
-from console.ledger._errors import DuplicateTrackingId
-from console.ledger._records import BILL_KINDS, PROVIDERS, SOURCES, console_ref, dumps, loads
+from console.ledger._object_writes import (
+    STATUS_CHANGE,
+    append_transition,
+    attach_ids,
+    insert_with_first_event,
+    load_row,
+    reported_change,
+    update_row,
+)
+from console.ledger._records import BILL_KINDS, PROVIDERS, SOURCES, dumps
 from console.ledger._times import ms_or_now, now_ms, optional_ms
 from console.money import normalize_currency
-from console.status import BillStatus, should_apply
+from console.status import BillStatus
 
 _MONEY_MOVED = (BillStatus.PAID, BillStatus.MISMATCH)
 
@@ -95,25 +104,7 @@ class BillWrites(LedgerBase):
             "subscription_id": subscription_id,
         }
         with self.write() as conn:
-            try:
-                bill_id = insert_row(conn, "bills", row)
-            except sqlite3.IntegrityError as exc:
-                duplicate = duplicate_tracking_id(conn, exc, "bills", provider, tracking)
-                if duplicate is None:
-                    raise
-                raise duplicate from exc
-            append_event(
-                conn,
-                object_type="bill",
-                object_id=bill_id,
-                from_status=None,
-                to_status=status.value,
-                native_status=None,
-                source=source,
-                at=created,
-                detail=None,
-            )
-        return bill_id
+            return insert_with_first_event(conn, "bills", "bill", row, source)
 
     def attach_provider_ids(
         self,
@@ -139,23 +130,8 @@ class BillWrites(LedgerBase):
             "expires_at": optional_ms(expires_at, field="expires_at"),
             "form_json": dumps(form),
         }
-        changes = {column: value for column, value in changes.items() if value is not None}
         with self.write() as conn:
-            current = fetch_one(
-                conn,
-                "SELECT extra_json FROM bills WHERE id = ?",
-                (bill_id,),
-                what=f"bill {bill_id}",
-            )
-            if extra:
-                changes["extra_json"] = dumps({**(loads(current["extra_json"]) or {}), **extra})
-            if not changes:
-                return
-            changes["updated_at"] = now_ms()
-            assignments = ", ".join(f"{column} = ?" for column in changes)
-            conn.execute(
-                f"UPDATE bills SET {assignments} WHERE id = ?", (*changes.values(), bill_id)
-            )
+            attach_ids(conn, "bills", "bill", bill_id, changes, extra)
 
     def record_bill_status(
         self,
@@ -183,54 +159,21 @@ class BillWrites(LedgerBase):
         happened = ms_or_now(at)
         note = detail_text(detail)
         with self.write() as conn:
-            row = fetch_one(
-                conn,
-                "SELECT status, native_status FROM bills WHERE id = ?",
-                (bill_id,),
-                what=f"bill {bill_id}",
-            )
+            row = load_row(conn, "bills", "bill", bill_id, "status, native_status")
             current = BillStatus(row["status"])
-            if should_apply(current, new):
+            change = reported_change(current, new, native_status, row["native_status"])
+            if change is None:
+                return False
+            if change == STATUS_CHANGE:
                 paid_at = happened if new in _MONEY_MOVED else None
                 conn.execute(
                     "UPDATE bills SET status = ?, native_status = coalesce(?, native_status),"
                     " paid_at = coalesce(paid_at, ?), updated_at = ? WHERE id = ?",
                     (new.value, native_status, paid_at, now_ms(), bill_id),
                 )
-            elif new == current and native_status and native_status != row["native_status"]:
-                conn.execute(
-                    "UPDATE bills SET native_status = ?, updated_at = ? WHERE id = ?",
-                    (native_status, now_ms(), bill_id),
-                )
             else:
-                return False
-            append_event(
-                conn,
-                object_type="bill",
-                object_id=bill_id,
-                from_status=current.value,
-                to_status=new.value,
-                native_status=native_status,
-                source=source,
-                at=happened,
-                detail=note,
+                update_row(conn, "bills", bill_id, {"native_status": native_status})
+            append_transition(
+                conn, "bill", bill_id, current, new, native_status, source, happened, note
             )
         return True
-
-
-def duplicate_tracking_id(
-    conn: sqlite3.Connection, exc: sqlite3.IntegrityError, table: str, provider: str, tracking: str
-) -> DuplicateTrackingId | None:
-    """The DuplicateTrackingId that a UNIQUE(tracking_id, provider) failure means, if it is one."""
-    if "UNIQUE" not in str(exc) or f"{table}.tracking_id" not in str(exc):
-        return None
-    existing = conn.execute(
-        f"SELECT id FROM {table} WHERE tracking_id = ? AND provider = ?", (tracking, provider)
-    ).fetchone()
-    object_type = "bill" if table == "bills" else "subscription"
-    ref = console_ref(object_type, existing["id"]) if existing else None
-    return DuplicateTrackingId(
-        f"{provider} already has a {object_type} with tracking id {tracking!r}"
-        + (f" ({ref})." if ref else "."),
-        existing_ref=ref,
-    )

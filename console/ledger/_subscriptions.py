@@ -2,7 +2,8 @@
 
 Status reports follow the same rule as bills (see :mod:`console.ledger._bills`):
 stale or repeated reports change nothing and append no event; a final
-subscription status is terminal.
+subscription status is terminal. The steps shared with bills live in
+:mod:`console.ledger._object_writes`.
 """
 
 from __future__ import annotations
@@ -13,13 +14,21 @@ from datetime import datetime
 from typing import Any
 
 from console.errors import ValidationError
-from console.ledger._base import LedgerBase, append_event, fetch_one, insert_row
-from console.ledger._bills import duplicate_tracking_id
+from console.ledger._base import LedgerBase
 from console.ledger._checks import choice, detail_text, email, positive_int, status_of, text_id
-from console.ledger._records import INTERVAL_UNITS, PROVIDERS, SOURCES, dumps, loads
+from console.ledger._object_writes import (
+    STATUS_CHANGE,
+    append_transition,
+    attach_ids,
+    insert_with_first_event,
+    load_row,
+    reported_change,
+    update_row,
+)
+from console.ledger._records import INTERVAL_UNITS, PROVIDERS, SOURCES, dumps
 from console.ledger._times import ms_or_now, now_ms, optional_ms
 from console.money import normalize_currency
-from console.status import SubscriptionStatus, should_apply
+from console.status import SubscriptionStatus
 
 
 class SubscriptionWrites(LedgerBase):
@@ -91,25 +100,7 @@ class SubscriptionWrites(LedgerBase):
             "extra_json": dumps(extra),
         }
         with self.write() as conn:
-            try:
-                subscription_id = insert_row(conn, "subscriptions", row)
-            except sqlite3.IntegrityError as exc:
-                duplicate = duplicate_tracking_id(conn, exc, "subscriptions", provider, tracking)
-                if duplicate is None:
-                    raise
-                raise duplicate from exc
-            append_event(
-                conn,
-                object_type="subscription",
-                object_id=subscription_id,
-                from_status=None,
-                to_status=status.value,
-                native_status=None,
-                source=source,
-                at=created,
-                detail=None,
-            )
-        return subscription_id
+            return insert_with_first_event(conn, "subscriptions", "subscription", row, source)
 
     def attach_subscription_ids(
         self,
@@ -134,13 +125,8 @@ class SubscriptionWrites(LedgerBase):
             "pay_url": pay_url,
             "plan_id": plan_id,
         }
-        changes = {column: value for column, value in changes.items() if value is not None}
         with self.write() as conn:
-            current = self._subscription_row(conn, subscription_id, "extra_json")
-            if extra:
-                changes["extra_json"] = dumps({**(loads(current["extra_json"]) or {}), **extra})
-            if changes:
-                self._update(conn, subscription_id, changes)
+            attach_ids(conn, "subscriptions", "subscription", subscription_id, changes, extra)
 
     def record_subscription_status(
         self,
@@ -160,27 +146,28 @@ class SubscriptionWrites(LedgerBase):
         source = choice(source, SOURCES, "source")
         happened = ms_or_now(at)
         with self.write() as conn:
-            row = self._subscription_row(conn, subscription_id, "status, native_status")
+            row = _subscription_row(conn, subscription_id, "status, native_status")
             current = SubscriptionStatus(row["status"])
-            if should_apply(current, new):
+            change = reported_change(current, new, native_status, row["native_status"])
+            if change is None:
+                return False
+            if change == STATUS_CHANGE:
                 changes: dict[str, Any] = {"status": new.value}
                 if native_status:
                     changes["native_status"] = native_status
-            elif new == current and native_status and native_status != row["native_status"]:
-                changes = {"native_status": native_status}
             else:
-                return False
-            self._update(conn, subscription_id, changes)
-            append_event(
+                changes = {"native_status": native_status}
+            update_row(conn, "subscriptions", subscription_id, changes)
+            append_transition(
                 conn,
-                object_type="subscription",
-                object_id=subscription_id,
-                from_status=current.value,
-                to_status=new.value,
-                native_status=native_status,
-                source=source,
-                at=happened,
-                detail=detail_text(detail),
+                "subscription",
+                subscription_id,
+                current,
+                new,
+                native_status,
+                source,
+                happened,
+                detail_text(detail),
             )
         return True
 
@@ -207,9 +194,9 @@ class SubscriptionWrites(LedgerBase):
         }
         changes = {column: value for column, value in changes.items() if value is not None}
         with self.write() as conn:
-            self._subscription_row(conn, subscription_id, "id")
+            _subscription_row(conn, subscription_id, "id")
             if changes:
-                self._update(conn, subscription_id, changes)
+                update_row(conn, "subscriptions", subscription_id, changes)
 
     def record_cancellation(
         self,
@@ -232,7 +219,7 @@ class SubscriptionWrites(LedgerBase):
         reason = text_id(reason, "cancel_reason", required=True, max_length=1000)
         happened = ms_or_now(canceled_at, field="canceled_at")
         with self.write() as conn:
-            row = self._subscription_row(conn, subscription_id, "canceled_at")
+            row = _subscription_row(conn, subscription_id, "canceled_at")
             first_report = row["canceled_at"] is None
             if first_report:
                 conn.execute(
@@ -250,20 +237,6 @@ class SubscriptionWrites(LedgerBase):
             )
         return first_report or changed
 
-    @staticmethod
-    def _subscription_row(conn: sqlite3.Connection, subscription_id: int, columns: str) -> Any:
-        return fetch_one(
-            conn,
-            f"SELECT {columns} FROM subscriptions WHERE id = ?",
-            (subscription_id,),
-            what=f"subscription {subscription_id}",
-        )
 
-    @staticmethod
-    def _update(conn: sqlite3.Connection, subscription_id: int, changes: dict[str, Any]) -> None:
-        changes = {**changes, "updated_at": now_ms()}
-        assignments = ", ".join(f"{column} = ?" for column in changes)
-        conn.execute(
-            f"UPDATE subscriptions SET {assignments} WHERE id = ?",
-            (*changes.values(), subscription_id),
-        )
+def _subscription_row(conn: sqlite3.Connection, subscription_id: int, columns: str) -> Any:
+    return load_row(conn, "subscriptions", "subscription", subscription_id, columns)

@@ -20,21 +20,21 @@ from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from console.sandbox import bepaid_validation as check
 from console.sandbox.bepaid_records import (
     Source,
-    dumps,
-    fetch_all,
-    fetch_one,
-    loads,
+    all_objects,
+    create_response,
+    list_response,
+    load_object,
     new_id,
-    page_window,
+    object_response,
+    store_object,
 )
-from console.sandbox.bepaid_transactions import not_found
-from console.sandbox.core import Sandbox, read_json, sandbox_of, shop_auth_error
+from console.sandbox.core import Sandbox
 
 UNKNOWN_CUSTOMER = "customer with this ID doesn't exist for this account"
 OPTIONAL_TEXT = ("first_name", "last_name", "address", "city", "phone")
@@ -80,61 +80,27 @@ def validate_customer(errors: check.Errors, body: dict[str, Any], at: check.Path
 def insert_customer(
     conn: sqlite3.Connection, fields: dict[str, Any], now: datetime
 ) -> dict[str, Any]:
-    customer = {"id": new_id("cst"), **fields}
-    conn.execute(
-        "INSERT INTO bepaid_customers (id, created_at, data) VALUES (?, ?, ?)",
-        (customer["id"], now.timestamp(), dumps(customer)),
-    )
-    return customer
+    return store_object(conn, "bepaid_customers", {"id": new_id("cst"), **fields}, now)
 
 
 def load_customer(source: Source, customer_id: Any) -> dict[str, Any] | None:
-    if not isinstance(customer_id, str):
-        return None
-    row = fetch_one(source, "SELECT data FROM bepaid_customers WHERE id = ?", (customer_id,))
-    return None if row is None else loads(row["data"])
+    return load_object(source, "bepaid_customers", customer_id)
 
 
 async def create_customer(request: Request) -> Response:
-    sandbox = sandbox_of(request)
-    if denied := shop_auth_error(request):
-        return denied
-    body = await read_json(request)
-    if isinstance(body, Response):
-        return body
-    errors = check.Errors()
-    fields = validate_customer(errors, body, ())
-    if errors:
-        return errors.response()
-    with sandbox.store.tx() as conn:
-        customer = insert_customer(conn, fields, sandbox.now())
-    return JSONResponse(customer, status_code=201)
+    return await create_response(request, validate_customer, insert_customer)
 
 
 async def list_customers(request: Request) -> Response:
-    sandbox = sandbox_of(request)
-    if denied := shop_auth_error(request):
-        return denied
-    limit, offset = page_window(dict(request.query_params))
-    rows = fetch_all(
-        sandbox.store,
-        "SELECT data FROM bepaid_customers ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
-        (limit, offset),
-    )
-    return JSONResponse([loads(row["data"]) for row in rows])
+    return list_response(request, "bepaid_customers")
 
 
 async def get_customer(request: Request) -> Response:
-    sandbox = sandbox_of(request)
-    if denied := shop_auth_error(request):
-        return denied
-    customer = load_customer(sandbox.store, request.path_params["id"])
-    return not_found() if customer is None else JSONResponse(customer)
+    return object_response(request, load_customer)
 
 
 def state_section(sandbox: Sandbox) -> list[dict[str, Any]]:
-    rows = fetch_all(sandbox.store, "SELECT data FROM bepaid_customers ORDER BY created_at DESC")
-    return [loads(row["data"]) for row in rows]
+    return all_objects(sandbox, "bepaid_customers")
 
 
 def install(sandbox: Sandbox) -> None:

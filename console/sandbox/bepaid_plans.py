@@ -20,21 +20,21 @@ from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from console.sandbox import bepaid_validation as check
 from console.sandbox.bepaid_records import (
     Source,
-    dumps,
-    fetch_all,
-    fetch_one,
-    loads,
+    all_objects,
+    create_response,
+    list_response,
+    load_object,
     new_id,
-    page_window,
+    object_response,
+    store_object,
 )
-from console.sandbox.bepaid_transactions import not_found
-from console.sandbox.core import Sandbox, iso, read_json, sandbox_of, shop_auth_error
+from console.sandbox.core import Sandbox, iso
 
 INTERVAL_UNITS = ("hour", "day", "month")
 DEFAULT_PAYMENT_ATTEMPTS = 3
@@ -103,60 +103,27 @@ def validate_plan(errors: check.Errors, body: dict[str, Any], at: check.Path) ->
 def insert_plan(conn: sqlite3.Connection, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
     """Store an accepted plan and return its representation."""
     plan = {"id": new_id("pln"), **fields, "created_at": iso(now)}
-    conn.execute(
-        "INSERT INTO bepaid_plans (id, created_at, data) VALUES (?, ?, ?)",
-        (plan["id"], now.timestamp(), dumps(plan)),
-    )
-    return plan
+    return store_object(conn, "bepaid_plans", plan, now)
 
 
 def load_plan(source: Source, plan_id: Any) -> dict[str, Any] | None:
-    if not isinstance(plan_id, str):
-        return None
-    row = fetch_one(source, "SELECT data FROM bepaid_plans WHERE id = ?", (plan_id,))
-    return None if row is None else loads(row["data"])
+    return load_object(source, "bepaid_plans", plan_id)
 
 
 async def create_plan(request: Request) -> Response:
-    sandbox = sandbox_of(request)
-    if denied := shop_auth_error(request):
-        return denied
-    body = await read_json(request)
-    if isinstance(body, Response):
-        return body
-    errors = check.Errors()
-    fields = validate_plan(errors, body, ())
-    if errors:
-        return errors.response()
-    with sandbox.store.tx() as conn:
-        plan = insert_plan(conn, fields, sandbox.now())
-    return JSONResponse(plan, status_code=201)
+    return await create_response(request, validate_plan, insert_plan)
 
 
 async def list_plans(request: Request) -> Response:
-    sandbox = sandbox_of(request)
-    if denied := shop_auth_error(request):
-        return denied
-    limit, offset = page_window(dict(request.query_params))
-    rows = fetch_all(
-        sandbox.store,
-        "SELECT data FROM bepaid_plans ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
-        (limit, offset),
-    )
-    return JSONResponse([loads(row["data"]) for row in rows])
+    return list_response(request, "bepaid_plans")
 
 
 async def get_plan(request: Request) -> Response:
-    sandbox = sandbox_of(request)
-    if denied := shop_auth_error(request):
-        return denied
-    plan = load_plan(sandbox.store, request.path_params["id"])
-    return not_found() if plan is None else JSONResponse(plan)
+    return object_response(request, load_plan)
 
 
 def state_section(sandbox: Sandbox) -> list[dict[str, Any]]:
-    rows = fetch_all(sandbox.store, "SELECT data FROM bepaid_plans ORDER BY created_at DESC")
-    return [loads(row["data"]) for row in rows]
+    return all_objects(sandbox, "bepaid_plans")
 
 
 def install(sandbox: Sandbox) -> None:

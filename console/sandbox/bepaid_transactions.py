@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from console.sandbox.bepaid_cards import Card, card_json
-from console.sandbox.bepaid_records import Source, dumps, fetch_all, fetch_one, loads
+from console.sandbox.bepaid_records import Source, dumps, fetch_all, fetch_one, loads, not_found
 from console.sandbox.core import Sandbox, iso, sandbox_of, shop_auth_error
 
 TRACKING_ID_LIMIT = 10
@@ -175,10 +175,6 @@ def summary(transaction: dict[str, Any] | None) -> dict[str, Any] | None:
     if transaction["status"] == "incomplete":
         short["redirect_url"] = transaction["redirect_url"]
     return short
-
-
-def not_found() -> JSONResponse:
-    return JSONResponse({"message": "Record not found", "errors": {}}, status_code=404)
 
 
 async def get_transaction(request: Request) -> Response:
