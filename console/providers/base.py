@@ -12,13 +12,18 @@ construction (:class:`~console.errors.ConfigError` says what to change):
 
 Async clients always own their ``httpx.AsyncClient``; use them as
 ``async with AsyncBepaidClient(...) as client:`` for one bulk-sync run.
+
+A client class declares only what differs: ``provider``, ``envelope``,
+``_settings_section`` (which :class:`~console.config.Settings` attribute
+``from_settings`` reads) and ``_requests_type`` (its request builder, which checks the
+settings and carries ``auth`` and ``shared_key``). The constructors live here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import httpx
 
@@ -27,11 +32,21 @@ from console.errors import ConfigError
 from console.providers.http import (
     AsyncSender,
     EnvelopeCheck,
+    Parser,
     Sender,
     client_options,
     shared_client,
 )
-from console.providers.policy import RetryPolicy, Timeouts
+from console.providers.policy import Call, RetryPolicy, Timeouts
+
+#: What ``from_settings`` says when the provider's section of the settings is missing.
+NOT_CONFIGURED = {
+    "bepaid": "bePaid is not configured: set [bepaid] shop_id and secret_key.",
+    "payture": "Payture is not configured: set [payture] base_url and access_token.",
+}
+
+#: The provider settings type a client takes (BepaidSettings, PaytureSettings).
+S = TypeVar("S")
 
 
 def timeouts_of(settings: Settings) -> dict[str, float]:
@@ -39,44 +54,87 @@ def timeouts_of(settings: Settings) -> dict[str, float]:
     return {"connect_timeout": settings.connect_timeout, "read_timeout": settings.read_timeout}
 
 
+def section_of(settings: Settings, name: str) -> Any:
+    """The provider section ``name`` of the console settings; ConfigError if it is unset."""
+    section = getattr(settings, name)
+    if section is None:
+        raise ConfigError(NOT_CONFIGURED[name])
+    return section
+
+
 def bepaid_settings(settings: Settings) -> BepaidSettings:
-    if settings.bepaid is None:
-        raise ConfigError("bePaid is not configured: set [bepaid] shop_id and secret_key.")
-    return settings.bepaid
+    return section_of(settings, "bepaid")
 
 
-class ClientBase:
-    """A blocking provider client: a :class:`Sender` over a shared or private httpx.Client."""
+class ProviderClient(Generic[S]):
+    """What the blocking and async clients share: settings, options, ``from_settings``.
+
+    A client class names its provider, its settings section and its request builder;
+    the builder validates the settings and carries ``auth`` (an ``httpx.Auth`` or
+    ``None``) and ``shared_key`` (which shared httpx.Client a blocking client uses).
+    """
 
     provider: ClassVar[str]
     envelope: ClassVar[EnvelopeCheck | None] = None
+    #: Attribute of :class:`~console.config.Settings` that ``from_settings`` reads.
+    _settings_section: ClassVar[str]
+    #: Builds the client's requests from its settings (raises ConfigError on bad ones).
+    _requests_type: ClassVar[Callable[[Any], Any]]
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options: Any) -> Self:
+        """A client for the console's settings (its provider section and timeouts)."""
+        return cls(
+            section_of(settings, cls._settings_section), **cls._options_of(settings), **options
+        )
+
+    @classmethod
+    def _options_of(cls, settings: Settings) -> dict[str, Any]:
+        """Keyword options ``from_settings`` takes from the console settings."""
+        return timeouts_of(settings)
+
+    def _start(
+        self, settings: S, connect_timeout: float, read_timeout: float, retry: RetryPolicy | None
+    ) -> Any:
+        """Validate settings and options; keep the request builder, timeouts and retry."""
+        self._requests = requests = self._requests_type(settings)
+        self.timeouts = Timeouts(connect=connect_timeout, read=read_timeout)
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise TypeError("retry must be a RetryPolicy")
+        self.retry = retry or RetryPolicy()
+        return requests
+
+
+class ClientBase(ProviderClient[S]):
+    """A blocking provider client: a :class:`Sender` over a shared or private httpx.Client."""
 
     def __init__(
         self,
+        settings: S,
         *,
-        key: Hashable,
-        auth: httpx.Auth | None,
-        connect_timeout: float,
-        read_timeout: float,
-        retry: RetryPolicy | None,
-        transport: httpx.BaseTransport | None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 20.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
-        timeouts = Timeouts(connect=connect_timeout, read=read_timeout)
-        if retry is not None and not isinstance(retry, RetryPolicy):
-            raise TypeError("retry must be a RetryPolicy")
+        requests = self._start(settings, connect_timeout, read_timeout, retry)
+        auth, options = requests.auth, client_options(self.timeouts)
         if transport is None:
             client = shared_client(
-                (key, timeouts), lambda: httpx.Client(auth=auth, **client_options(timeouts))
+                (requests.shared_key, self.timeouts),
+                lambda: httpx.Client(auth=auth, **options),
             )
         else:
-            client = httpx.Client(auth=auth, transport=transport, **client_options(timeouts))
+            client = httpx.Client(auth=auth, transport=transport, **options)
         self._owns_client = transport is not None
         self._client = client
-        self.timeouts = timeouts
-        self.retry = retry or RetryPolicy()
         self._sender = Sender(
             client, provider=self.provider, retry=self.retry, envelope=type(self).envelope
         )
+
+    def _send(self, request: tuple[Call, Parser]) -> Any:
+        call, parse = request
+        return self._sender.send(call, parse)
 
     def close(self) -> None:
         """Close a private httpx client; a shared one stays open for other users."""
@@ -95,34 +153,33 @@ class ClientBase:
         self.close()
 
 
-class AsyncClientBase:
+class AsyncClientBase(ProviderClient[S]):
     """An async provider client: an :class:`AsyncSender` over its own httpx.AsyncClient."""
-
-    provider: ClassVar[str]
-    envelope: ClassVar[EnvelopeCheck | None] = None
 
     def __init__(
         self,
+        settings: S,
         *,
-        auth: httpx.Auth | None,
-        connect_timeout: float,
-        read_timeout: float,
-        retry: RetryPolicy | None,
-        transport: httpx.AsyncBaseTransport | None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 20.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
         limits: httpx.Limits | None = None,
     ) -> None:
-        timeouts = Timeouts(connect=connect_timeout, read=read_timeout)
-        if retry is not None and not isinstance(retry, RetryPolicy):
-            raise TypeError("retry must be a RetryPolicy")
+        requests = self._start(settings, connect_timeout, read_timeout, retry)
         extra: dict[str, Any] = {"transport": transport} if transport is not None else {}
         if limits is not None:
             extra["limits"] = limits
-        self._client = httpx.AsyncClient(auth=auth, **client_options(timeouts), **extra)
-        self.timeouts = timeouts
-        self.retry = retry or RetryPolicy()
+        self._client = httpx.AsyncClient(
+            auth=requests.auth, **client_options(self.timeouts), **extra
+        )
         self._sender = AsyncSender(
             self._client, provider=self.provider, retry=self.retry, envelope=type(self).envelope
         )
+
+    async def _send(self, request: tuple[Call, Parser]) -> Any:
+        call, parse = request
+        return await self._sender.send(call, parse)
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -32,11 +32,11 @@ from typing import Any
 
 import httpx
 
-from console.config import BepaidSettings, Settings
+from console.config import BepaidSettings
 from console.errors import ConfigError
 from console.providers import bepaid_wire as bw
 from console.providers import wire
-from console.providers.base import AsyncClientBase, ClientBase, bepaid_settings, timeouts_of
+from console.providers.base import AsyncClientBase, ClientBase
 from console.providers.errors import NotFound
 from console.providers.http import Parser
 from console.providers.models import (
@@ -49,7 +49,7 @@ from console.providers.models import (
     Subscription,
     Transaction,
 )
-from console.providers.policy import Call, RetryPolicy, check_base_url
+from console.providers.policy import Call, check_base_url
 
 PROVIDER = "bePaid"
 CHECKOUT_HEADERS = {"X-API-Version": "2"}
@@ -77,11 +77,18 @@ def shared_key(settings: BepaidSettings) -> tuple[str, str, Any]:
     return ("bePaid", settings.shop_id, settings.secret_key)
 
 
-class _Requests:
-    """Each bePaid operation as a (Call, parser) pair, shared by the sync and async clients."""
+class Shop:
+    """A bePaid shop's checked base URLs and credentials (the bePaid and beyag clients')."""
 
     def __init__(self, settings: BepaidSettings) -> None:
         self.api, self.checkout, self.gateway = check_settings(settings)
+        self.shop_id = settings.shop_id
+        self.auth = shop_auth(settings)
+        self.shared_key = shared_key(settings)
+
+
+class _Requests(Shop):
+    """Each bePaid operation as a (Call, parser) pair, shared by the sync and async clients."""
 
     def get(self, operation: str, url: str, parse: Parser, **params: Any) -> tuple[Call, Parser]:
         for name, value in params.items():
@@ -113,46 +120,19 @@ class _Requests:
         return self.get("read subscription", url, bw.subscription_of)
 
 
-class BepaidClient(ClientBase):
+class BepaidClient(ClientBase[BepaidSettings]):
     """Blocking bePaid client (one shared ``httpx.Client`` per shop per process)."""
 
     provider = PROVIDER
-
-    def __init__(
-        self,
-        settings: BepaidSettings,
-        *,
-        connect_timeout: float = 5.0,
-        read_timeout: float = 20.0,
-        retry: RetryPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        self._requests = _Requests(settings)
-        self._shop_id = settings.shop_id
-        super().__init__(
-            key=shared_key(settings),
-            auth=shop_auth(settings),
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            retry=retry,
-            transport=transport,
-        )
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **options: Any) -> BepaidClient:
-        """A client for the console's settings (its bePaid section and timeouts)."""
-        return cls(bepaid_settings(settings), **timeouts_of(settings), **options)
+    _settings_section = "bepaid"
+    _requests_type = _Requests
 
     def __repr__(self) -> str:
         r = self._requests
         return (
             f"BepaidClient(api_url={r.api!r}, checkout_url={r.checkout!r}, "
-            f"gateway_url={r.gateway!r}, shop_id={self._shop_id!r})"
+            f"gateway_url={r.gateway!r}, shop_id={r.shop_id!r})"
         )
-
-    def _send(self, request: tuple[Call, Parser]) -> Any:
-        call, parse = request
-        return self._sender.send(call, parse)
 
     # -- plans ----------------------------------------------------------------------
 
@@ -307,43 +287,16 @@ class BepaidClient(ClientBase):
             return ()
 
 
-class AsyncBepaidClient(AsyncClientBase):
+class AsyncBepaidClient(AsyncClientBase[BepaidSettings]):
     """The reads bulk sync needs, over ``httpx.AsyncClient``; use ``async with``."""
 
     provider = PROVIDER
-
-    def __init__(
-        self,
-        settings: BepaidSettings,
-        *,
-        connect_timeout: float = 5.0,
-        read_timeout: float = 20.0,
-        retry: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        limits: httpx.Limits | None = None,
-    ) -> None:
-        self._requests = _Requests(settings)
-        self._shop_id = settings.shop_id
-        super().__init__(
-            auth=shop_auth(settings),
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            retry=retry,
-            transport=transport,
-            limits=limits,
-        )
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **options: Any) -> AsyncBepaidClient:
-        """A client for the console's settings (its bePaid section and timeouts)."""
-        return cls(bepaid_settings(settings), **timeouts_of(settings), **options)
+    _settings_section = "bepaid"
+    _requests_type = _Requests
 
     def __repr__(self) -> str:
-        return f"AsyncBepaidClient(api_url={self._requests.api!r}, shop_id={self._shop_id!r})"
-
-    async def _send(self, request: tuple[Call, Parser]) -> Any:
-        call, parse = request
-        return await self._sender.send(call, parse)
+        r = self._requests
+        return f"AsyncBepaidClient(api_url={r.api!r}, shop_id={r.shop_id!r})"
 
     async def get_checkout(self, token: str) -> Checkout:
         return await self._send(self._requests.get_checkout(token))

@@ -292,25 +292,32 @@ def checkout_of(body: Any) -> Checkout:
     )
 
 
-def transaction_of(data: Any) -> Transaction:
-    tx = wire.obj(data, "the transaction")
+def transaction_fields(tx: dict[str, Any], api: str) -> dict[str, Any]:
+    """The fields card transactions and beyag payments share, read the same way.
+
+    ``api`` names the status vocabulary (``transaction`` or ``beyag``).
+    """
     native = wire.text(tx, "status")
-    status = wire.status_of("transaction", native)
-    return Transaction(
-        uid=wire.text(tx, "uid"),
-        status=status if isinstance(status, BillStatus) else None,
-        native_status=native,
-        type=wire.opt_text(tx, "type"),
-        amount=wire.whole(tx.get("amount"), "amount"),
-        currency=wire.currency_of(tx),
-        description=wire.opt_text(tx, "description"),
-        tracking_id=wire.opt_text(tx, "tracking_id"),
-        message=wire.opt_text(tx, "message"),
-        test=wire.flag(tx, "test"),
-        created_at=wire.timestamp(tx.get("created_at")),
-        paid_at=wire.timestamp(tx.get("paid_at")),
-        raw=tx,
-    )
+    status = wire.status_of(api, native)
+    return {
+        "uid": wire.text(tx, "uid"),
+        "status": status if isinstance(status, BillStatus) else None,
+        "native_status": native,
+        "type": wire.opt_text(tx, "type"),
+        "amount": wire.whole(tx.get("amount"), "amount"),
+        "currency": wire.currency_of(tx),
+        "description": wire.opt_text(tx, "description"),
+        "tracking_id": wire.opt_text(tx, "tracking_id"),
+        "message": wire.opt_text(tx, "message"),
+        "test": wire.flag(tx, "test"),
+        "created_at": wire.timestamp(tx.get("created_at")),
+        "paid_at": wire.timestamp(tx.get("paid_at")),
+        "raw": tx,
+    }
+
+
+def transaction_of(data: Any) -> Transaction:
+    return Transaction(**transaction_fields(wire.obj(data, "the transaction"), "transaction"))
 
 
 def one_transaction(body: Any) -> Transaction:

@@ -23,17 +23,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import httpx
-
-from console.config import BepaidSettings, Settings
+from console.config import BepaidSettings
 from console.providers import wire
-from console.providers.base import AsyncClientBase, ClientBase, bepaid_settings, timeouts_of
-from console.providers.bepaid import check_settings, shared_key, shop_auth
+from console.providers.base import AsyncClientBase, ClientBase
+from console.providers.bepaid import Shop
+from console.providers.bepaid_wire import transaction_fields
 from console.providers.errors import NotFound
 from console.providers.http import Parser
 from console.providers.models import BeyagPayment, FormField, PayForm
-from console.providers.policy import Call, RetryPolicy
-from console.status import BillStatus
+from console.providers.policy import Call
 
 PROVIDER = "bePaid"  # beGateway is the platform; merchants know the shop as bePaid
 
@@ -102,26 +100,12 @@ def form_of(data: Any) -> PayForm | None:
 
 def payment_of(data: Any) -> BeyagPayment:
     tx = wire.obj(data, "the transaction")
-    native = wire.text(tx, "status")
-    status = wire.status_of("beyag", native)
     return BeyagPayment(
-        uid=wire.text(tx, "uid"),
-        status=status if isinstance(status, BillStatus) else None,
-        native_status=native,
-        type=wire.opt_text(tx, "type"),
-        amount=wire.whole(tx.get("amount"), "amount"),
-        currency=wire.currency_of(tx),
-        description=wire.opt_text(tx, "description"),
-        tracking_id=wire.opt_text(tx, "tracking_id"),
+        **transaction_fields(tx, "beyag"),
         method_type=wire.opt_text(tx, "method_type"),
-        message=wire.opt_text(tx, "message"),
-        test=wire.flag(tx, "test"),
         receipt_url=wire.opt_text(tx, "receipt_url"),
         form=form_of(tx.get("form")),
-        created_at=wire.timestamp(tx.get("created_at")),
-        paid_at=wire.timestamp(tx.get("paid_at")),
         expired_at=wire.timestamp(tx.get("expired_at")),
-        raw=tx,
     )
 
 
@@ -139,10 +123,7 @@ def payments(body: Any) -> tuple[BeyagPayment, ...]:
     return tuple(payment_of(item) for item in items)
 
 
-class _Requests:
-    def __init__(self, settings: BepaidSettings) -> None:
-        _, _, self.gateway = check_settings(settings)
-
+class _Requests(Shop):
     def get_payment(self, uid: str) -> tuple[Call, Parser]:
         url = f"{self.gateway}/beyag/transactions/{wire.path_segment(uid, 'uid')}"
         return Call("read alternative payment", "GET", url, repeatable=True), one_payment
@@ -155,38 +136,16 @@ class _Requests:
         ), payments
 
 
-class BeyagClient(ClientBase):
+class BeyagClient(ClientBase[BepaidSettings]):
     """Blocking beGateway alternative-payments client."""
 
     provider = PROVIDER
-
-    def __init__(
-        self,
-        settings: BepaidSettings,
-        *,
-        connect_timeout: float = 5.0,
-        read_timeout: float = 20.0,
-        retry: RetryPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        self._requests = _Requests(settings)
-        self._shop_id = settings.shop_id
-        super().__init__(
-            key=shared_key(settings),
-            auth=shop_auth(settings),
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            retry=retry,
-            transport=transport,
-        )
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **options: Any) -> BeyagClient:
-        """A client for the console's settings (its bePaid section and timeouts)."""
-        return cls(bepaid_settings(settings), **timeouts_of(settings), **options)
+    _settings_section = "bepaid"
+    _requests_type = _Requests
 
     def __repr__(self) -> str:
-        return f"BeyagClient(gateway_url={self._requests.gateway!r}, shop_id={self._shop_id!r})"
+        r = self._requests
+        return f"BeyagClient(gateway_url={r.gateway!r}, shop_id={r.shop_id!r})"
 
     def create_payment(
         self,
@@ -230,57 +189,32 @@ class BeyagClient(ClientBase):
         return self._sender.send(call, one_payment)
 
     def get_payment(self, uid: str) -> BeyagPayment:
-        return self._sender.send(*self._requests.get_payment(uid))
+        return self._send(self._requests.get_payment(uid))
 
     def find_payments(self, tracking_id: str) -> tuple[BeyagPayment, ...]:
         """Payments with this tracking id, newest first (at most 10); () if none."""
         try:
-            return self._sender.send(*self._requests.find_payments(tracking_id))
+            return self._send(self._requests.find_payments(tracking_id))
         except NotFound:
             return ()
 
 
-class AsyncBeyagClient(AsyncClientBase):
+class AsyncBeyagClient(AsyncClientBase[BepaidSettings]):
     """Async reads of beyag payments for bulk sync; use ``async with``."""
 
     provider = PROVIDER
-
-    def __init__(
-        self,
-        settings: BepaidSettings,
-        *,
-        connect_timeout: float = 5.0,
-        read_timeout: float = 20.0,
-        retry: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        limits: httpx.Limits | None = None,
-    ) -> None:
-        self._requests = _Requests(settings)
-        self._shop_id = settings.shop_id
-        super().__init__(
-            auth=shop_auth(settings),
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            retry=retry,
-            transport=transport,
-            limits=limits,
-        )
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **options: Any) -> AsyncBeyagClient:
-        """A client for the console's settings (its bePaid section and timeouts)."""
-        return cls(bepaid_settings(settings), **timeouts_of(settings), **options)
+    _settings_section = "bepaid"
+    _requests_type = _Requests
 
     def __repr__(self) -> str:
-        return (
-            f"AsyncBeyagClient(gateway_url={self._requests.gateway!r}, shop_id={self._shop_id!r})"
-        )
+        r = self._requests
+        return f"AsyncBeyagClient(gateway_url={r.gateway!r}, shop_id={r.shop_id!r})"
 
     async def get_payment(self, uid: str) -> BeyagPayment:
-        return await self._sender.send(*self._requests.get_payment(uid))
+        return await self._send(self._requests.get_payment(uid))
 
     async def find_payments(self, tracking_id: str) -> tuple[BeyagPayment, ...]:
         try:
-            return await self._sender.send(*self._requests.find_payments(tracking_id))
+            return await self._send(self._requests.find_payments(tracking_id))
         except NotFound:
             return ()

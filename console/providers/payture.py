@@ -159,6 +159,8 @@ class _Requests:
             raise ConfigError("Payture needs an access token ([payture] access_token).")
         self.base = check_base_url("[payture] base_url", settings.base_url)
         self._token = settings.access_token
+        self.auth = None  # the access token travels in each request body
+        self.shared_key = ("Payture", self.base)
 
     def call(self, method: str, operation: str, body: dict[str, Any], **extra: Any) -> Call:
         payload = {"access_token": self._token.reveal(), **body}
@@ -173,11 +175,13 @@ class _Requests:
         return call, bill_status_of(bill_id)
 
 
-class PaytureClient(ClientBase):
+class PaytureClient(ClientBase[PaytureSettings]):
     """Blocking Payture (behind-api) client."""
 
     provider = PROVIDER
     envelope = behind_api_failure
+    _settings_section = "payture"
+    _requests_type = _Requests
 
     def __init__(
         self,
@@ -189,11 +193,9 @@ class PaytureClient(ClientBase):
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self._requests = _Requests(settings)
         self.sandbox = bool(sandbox)
         super().__init__(
-            key=("Payture", self._requests.base),
-            auth=None,
+            settings,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             retry=retry,
@@ -201,13 +203,9 @@ class PaytureClient(ClientBase):
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings, **options: Any) -> PaytureClient:
-        """A client for the console's settings (timeouts, sandbox mode) — what billing uses."""
-        if settings.payture is None:
-            raise ConfigError("Payture is not configured: set [payture] base_url and access_token.")
-        return cls(
-            settings.payture, sandbox=settings.is_sandbox, **timeouts_of(settings), **options
-        )
+    def _options_of(cls, settings: Settings) -> dict[str, Any]:
+        """Timeouts and sandbox mode: ``from_settings`` is what billing uses."""
+        return {"sandbox": settings.is_sandbox, **timeouts_of(settings)}
 
     def __repr__(self) -> str:
         return f"PaytureClient(base_url={self._requests.base!r}, sandbox={self.sandbox!r})"
@@ -240,7 +238,7 @@ class PaytureClient(ClientBase):
 
     def bill_status(self, bill_id: str) -> PaytureBillStatus:
         """billStatus: PENDING, PAID, DONE or AMOUNT_MISMATCH, with the gift code if any."""
-        return self._sender.send(*self._requests.bill_status(bill_id))
+        return self._send(self._requests.bill_status(bill_id))
 
     def list_products(self) -> tuple[Product, ...]:
         """The sandbox's product catalogue (what ``subscription_id`` can name).
@@ -266,41 +264,16 @@ class PaytureClient(ClientBase):
             ) from None
 
 
-class AsyncPaytureClient(AsyncClientBase):
+class AsyncPaytureClient(AsyncClientBase[PaytureSettings]):
     """Async billStatus for bulk sync; use ``async with``."""
 
     provider = PROVIDER
     envelope = behind_api_failure
-
-    def __init__(
-        self,
-        settings: PaytureSettings,
-        *,
-        connect_timeout: float = 5.0,
-        read_timeout: float = 20.0,
-        retry: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        limits: httpx.Limits | None = None,
-    ) -> None:
-        self._requests = _Requests(settings)
-        super().__init__(
-            auth=None,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            retry=retry,
-            transport=transport,
-            limits=limits,
-        )
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **options: Any) -> AsyncPaytureClient:
-        """A client for the console's settings (its Payture section and timeouts)."""
-        if settings.payture is None:
-            raise ConfigError("Payture is not configured: set [payture] base_url and access_token.")
-        return cls(settings.payture, **timeouts_of(settings), **options)
+    _settings_section = "payture"
+    _requests_type = _Requests
 
     def __repr__(self) -> str:
         return f"AsyncPaytureClient(base_url={self._requests.base!r})"
 
     async def bill_status(self, bill_id: str) -> PaytureBillStatus:
-        return await self._sender.send(*self._requests.bill_status(bill_id))
+        return await self._send(self._requests.bill_status(bill_id))
