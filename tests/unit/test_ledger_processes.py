@@ -4,6 +4,8 @@ receiver run as separate programs): every write lands, none fails with "locked".
 from __future__ import annotations
 
 import multiprocessing
+import sys
+import types
 from datetime import UTC, datetime
 
 from console.ledger import Ledger
@@ -37,7 +39,11 @@ def write_bills(path: str, name: str, barrier) -> None:
     ledger.close()
 
 
-def test_two_processes_writing_at_once_lose_nothing(tmp_path):
+def test_two_processes_writing_at_once_lose_nothing(tmp_path, monkeypatch):
+    # "spawn" re-runs the parent's __main__ in each child; earlier tests (AppTest runs a
+    # page as a script) can leave it pointing at a Streamlit page. The children need
+    # nothing from __main__: give them an empty one.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     path = str(tmp_path / "ledger.db")
     Ledger(path).close()  # create and migrate once, as `merchant-console run` does
     context = multiprocessing.get_context("spawn")
