@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import streamlit as st
+from iso3166 import countries_by_alpha2
 
 from console.auth import Action, allowed_pages, can
 from console.billing import APM_METHODS, CreatedBill, InvalidInput, ProviderRejectedInput
@@ -43,6 +44,8 @@ BILL_KIND_TITLES = {
     "apm": "Alternative payment",
     "payture_bill": "Payture bill",
 }
+#: Country choices for the payer: none, then every ISO 3166-1 code in code order.
+COUNTRIES = ("", *sorted(countries_by_alpha2))
 DEFAULT_HOURS = 24
 MAX_HOURS = 30 * 24  # billing allows 30 days
 
@@ -50,6 +53,17 @@ RESULT = "np_result"  # CreatedBill of the last create (or confirm)
 ERRORS = "np_errors"  # {kind: {field: message}}
 FAILURE = "np_failure"  # (title, message) of the last failed action
 NOTICE = "np_notice"  # a sentence about the last refresh / confirm
+
+#: Payer details of an APM payment: billing's ``customer`` key (and form key suffix) ->
+#: label. Country is a picker; the others are text.
+APM_PAYER = {
+    "first_name": "First name",
+    "last_name": "Last name",
+    "phone": "Phone",
+    "city": "City",
+    "zip": "Postal code",
+    "address": "Address",
+}
 
 #: Extended data of a Payture bill: BillExtras field (and form key suffix) -> label.
 PAYTURE_EXTRAS = {
@@ -118,6 +132,7 @@ def create_apm_payment() -> None:
             return_url=_value("np_apm_return_url"),
             customer_email=_value("np_apm_email"),
             expires_at=_expiry("np_apm_hours"),
+            customer={name: _value(f"np_apm_{name}") for name in (*APM_PAYER, "country")},
         )
 
     _attempt("apm", create)
@@ -219,6 +234,7 @@ def apm_form(errors: dict[str, str], sandbox: bool) -> None:
         "return_url",
         "customer_email",
         "expires_at",
+        *(f"customer.{name}" for name in (*APM_PAYER, "country")),
     )
     with st.form("np_apm_form"):
         form_errors(errors, shown)
@@ -237,9 +253,31 @@ def apm_form(errors: dict[str, str], sandbox: bool) -> None:
         )
         field_error(errors, "return_url")
         _expiry_field("np_apm_hours", errors)
+        _payer_fields(errors)
         st.form_submit_button(
             "Create payment", type="primary", key="np_apm_submit", on_click=create_apm_payment
         )
+
+
+def _payer_fields(errors: dict[str, str]) -> None:
+    """The payer's details (beGateway's ``customer`` section), folded away unless a
+    detail was refused: some payment methods need a name or phone, most need none."""
+    refused = any(name.startswith("customer.") for name in errors)
+    with st.expander(
+        "Payer details (optional; some payment methods require them)", expanded=refused
+    ):
+        left, right = st.columns(2)
+        for position, (name, label) in enumerate(APM_PAYER.items()):
+            with left if position % 2 == 0 else right:
+                st.text_input(label, key=f"np_apm_{name}")
+                field_error(errors, f"customer.{name}")
+        st.selectbox(
+            "Country",
+            COUNTRIES,
+            key="np_apm_country",
+            format_func=lambda code: f"{code} — {countries_by_alpha2[code].name}" if code else "—",
+        )
+        field_error(errors, "customer.country")
 
 
 def payture_form(errors: dict[str, str], products: tuple[Product, ...]) -> None:

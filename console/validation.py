@@ -26,6 +26,12 @@ The rules, and why:
   ``file:`` are refused by name. Live mode requires ``https``.
 * **E-mail**: one ``@``, a dotted domain, no spaces, at most 254 characters
   (64 before the ``@``); lower-cased, as the ledger stores it.
+* **Phone numbers**: digits with an optional leading ``+`` and spaces, dashes,
+  dots or parentheses between them; 5-15 digits (E.164 allows 15). The card rule
+  still applies, so a 13-15 digit number that passes the Luhn check is refused
+  too: a rare false refusal is cheaper than a card number in the ledger.
+* **Countries**: an ISO 3166-1 alpha-2 code that exists (``BY``, ``LV``),
+  upper-cased; the ``iso3166`` package holds the list.
 * **Expiry** is an aware datetime (a naive one is read in the console's time
   zone) at least :data:`MIN_LIFETIME` ahead and at most ``max_ahead`` ahead
   (:data:`PAY_LINK_MAX_LIFETIME`, 30 days, for pay links and APM payments: a
@@ -44,6 +50,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+
+from iso3166 import countries_by_alpha2
 
 from console.errors import ValidationError
 from console.money import DEFAULT_MAXIMUM, normalize_currency, parse_amount
@@ -97,6 +105,9 @@ _EMAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+")
 _DOMAIN_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _LANGUAGE = re.compile(r"[a-z]{2}")
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,254}")
+_PHONE = re.compile(r"\+?[0-9(][0-9 ().-]*[0-9]")
+MIN_PHONE_DIGITS = 5
+MAX_PHONE_DIGITS = 15
 _REFUSED_SCHEMES = ("javascript", "data", "file", "vbscript")
 
 
@@ -351,6 +362,31 @@ def email(value: object, *, required: bool = False) -> str | None:
     if not valid:
         raise ValidationError("This is not an e-mail address such as name@example.com.")
     return found.lower()
+
+
+def phone(value: object) -> str | None:
+    """An optional phone number such as ``+375 29 123-45-67`` (see the module docstring)."""
+    found = text(value, max_length=40)
+    if found is None:
+        return None
+    digits = sum(ch.isdigit() for ch in found)
+    if not _PHONE.fullmatch(found) or not MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS:
+        raise ValidationError(
+            f"This is not a phone number such as +375 29 123-45-67 "
+            f"({MIN_PHONE_DIGITS}-{MAX_PHONE_DIGITS} digits)."
+        )
+    return found
+
+
+def country(value: object) -> str | None:
+    """An optional ISO 3166-1 alpha-2 country code, upper-cased."""
+    found = text(value, max_length=10)
+    if found is None:
+        return None
+    code = found.upper()
+    if code not in countries_by_alpha2:
+        raise ValidationError("Use a two-letter country code such as BY, LV or US.")
+    return code
 
 
 # -- time -------------------------------------------------------------------------

@@ -33,11 +33,26 @@ from console.validation import (
     uuid_text,
 )
 from console.validation import amount as amount_rule
+from console.validation import country as country_rule
 from console.validation import currency as currency_rule
 from console.validation import email as email_rule
 from console.validation import expiry as expiry_rule
 from console.validation import language as language_rule
+from console.validation import phone as phone_rule
 from console.validation import url as url_rule
+
+#: Payer details an APM payment may carry (beGateway's ``customer`` section; some
+#: payment methods require some of them): name -> (rule, maximum length). The lengths
+#: are the gateway's documented ones; phone and country have their own formats.
+APM_CUSTOMER_FIELDS: dict[str, tuple[Any, int | None]] = {
+    "first_name": (text, 60),
+    "last_name": (text, 60),
+    "phone": (phone_rule, None),
+    "country": (country_rule, None),
+    "city": (text, 120),
+    "zip": (text, 40),
+    "address": (text, 510),
+}
 
 #: Provider error paths -> form fields, per create call.
 CHECKOUT_FIELDS = {
@@ -59,6 +74,7 @@ APM_FIELDS = {
     "return_url": "return_url",
     "language": "language",
     "customer.email": "customer_email",
+    **{f"customer.{name}": f"customer.{name}" for name in APM_CUSTOMER_FIELDS},
     "method": "method_type",
     "method.type": "method_type",
     "system": "method_type",
@@ -170,15 +186,19 @@ class BillCreation(BillingBase):
         customer_email: str | None = None,
         expires_at: datetime | None = None,
         language: str | None = None,
+        customer: Mapping[str, str | None] | None = None,
     ) -> CreatedBill:
         """An alternative-payment-method payment (beGateway beyag); the result's ``form``
         is the HTML form that sends the payer to the payment system.
 
         ``return_url`` (required by the gateway) defaults to ``Billing(return_url=...)``,
-        then, in sandbox mode only, to the sandbox's address.
+        then, in sandbox mode only, to the sandbox's address. ``customer`` holds the
+        payer's details some payment methods need (the keys of
+        :data:`APM_CUSTOMER_FIELDS`; empty values are left out); they are sent to the
+        gateway and kept in the bill's extra data as ``customer``.
 
         Form fields in errors: amount, currency, description, method_type, return_url,
-        customer_email, expires_at, language (and ``form``).
+        customer_email, expires_at, language, customer.<name> (and ``form``).
         """
         self.require(actor, Action.CREATE, "create_apm_payment")
         fields = Fields()
@@ -199,12 +219,17 @@ class BillCreation(BillingBase):
             max_ahead=PAY_LINK_MAX_LIFETIME,
         )
         lang = fields.check("language", language_rule, language)
+        payer = _apm_customer(fields, customer)
         fields.raise_if_any()
         client = self.client("beyag")
+        extra: dict[str, Any] = {"method_type": method}
+        if lang:
+            extra["language"] = lang
+        if payer:
+            extra["customer"] = payer
         bill = self._start_bill(
-            "begateway", "apm", "apm", minor, code, about, email, expiry,
-            extra={"method_type": method, **({"language": lang} if lang else {})},
-        )  # fmt: skip
+            "begateway", "apm", "apm", minor, code, about, email, expiry, extra=extra
+        )
         try:
             payment = client.create_payment(
                 amount=minor,
@@ -217,7 +242,7 @@ class BillCreation(BillingBase):
                 test=self.test_mode,
                 language=lang,
                 notification_url=self.notification_url("beyag"),
-                customer={"email": email} if email else None,
+                customer={**payer, **({"email": email} if email else {})} or None,
             )
         except OutcomeUnknown as exc:
             return self._confirming(actor, "create_apm_payment", bill, exc, "payment")
@@ -443,3 +468,20 @@ def bill_result(
         confirming=confirming,
         message=message,
     )
+
+
+def _apm_customer(fields: Fields, given: Mapping[str, str | None] | None) -> dict[str, str]:
+    """The payer details that were given, each checked by its rule (errors under
+    ``customer.<name>``); an unknown key is an error, not silently dropped."""
+    payer: dict[str, str] = {}
+    for name, value in (given or {}).items():
+        if name not in APM_CUSTOMER_FIELDS:
+            fields.add(f"customer.{name}", f"Unknown payer detail {name!r}.")
+            continue
+        rule, limit = APM_CUSTOMER_FIELDS[name]
+        checked = fields.check(f"customer.{name}", rule, value, **(
+            {"max_length": limit} if limit else {}
+        ))  # fmt: skip
+        if checked:
+            payer[name] = checked
+    return payer

@@ -212,6 +212,7 @@ def state_section(sandbox: Sandbox) -> dict[str, Any]:
                 "amount": request["amount"],
                 "currency": request["currency"],
                 "method_type": request["method"]["type"],
+                "customer": request.get("customer") or {},
                 "tracking_id": row["tracking_id"],
                 "created_at": row["created_at"],
                 "expired_at": row["expired_at"],

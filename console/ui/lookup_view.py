@@ -36,6 +36,7 @@ EXTRA_LABELS = {
     "product_title": "Product",
     "product_id": "Product id",
     "language": "Payment page language",
+    "customer": "Payer",
     "provider_tracking_id": "Provider's tracking id",
     "trial_amount": "Trial amount",
     "imported": "Imported",
@@ -141,10 +142,20 @@ def extra_facts(record: Bill | Subscription) -> list[tuple[str, str]]:
         value = record.extra[key]
         if key == "trial_amount" and isinstance(value, int):
             value = money(value, record.currency)
+        elif key == "customer" and isinstance(value, dict):
+            value = payer_line(value)
         elif isinstance(value, bool):
             value = "yes" if value else "no"
         facts.append((label, md_escape(value)))
     return facts
+
+
+def payer_line(customer: dict[str, Any]) -> str:
+    """``Jan Kowalski · +48 601 000 000 · PL · Warsaw 00-001 · ul. Prosta 1``."""
+    name = " ".join(str(customer[k]) for k in ("first_name", "last_name") if customer.get(k))
+    place = " ".join(str(customer[k]) for k in ("city", "zip") if customer.get(k))
+    parts = [name, customer.get("phone"), customer.get("country"), place, customer.get("address")]
+    return " · ".join(str(part) for part in parts if part)
 
 
 def other_extras(record: Bill | Subscription) -> dict[str, Any]:

@@ -3,6 +3,7 @@ sandbox; bad input is pointed out under its field and nothing reaches the ledger
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from console.auth import Actor, Role
@@ -66,6 +67,12 @@ BAD_INPUT = [
     ("apm", {"np_apm_amount": "5", "np_apm_description": "Order",
              "np_apm_return_url": "ftp://shop.example"}, "np_apm_return_url", "https://"),
     ("apm", {"np_apm_amount": "", "np_apm_description": "Order"}, "np_apm_amount", "amount"),
+    ("apm", {"np_apm_amount": "5", "np_apm_description": "Order", "np_apm_phone": "call me"},
+     "np_apm_phone", "phone number"),
+    ("apm", {"np_apm_amount": "5", "np_apm_description": "Order",
+             "np_apm_phone": "4200 0000 0000 0000"}, "np_apm_phone", "card number"),
+    ("apm", {"np_apm_amount": "5", "np_apm_description": "Order", "np_apm_first_name": "J" * 61},
+     "np_apm_first_name", "At most 60"),
     ("payture", {"np_pt_product": GIFT, "np_pt_gift_message": "Happy birthday!"},
      "np_pt_user", "required"),
     ("payture", {"np_pt_product": GIFT, "np_pt_user": "guest-1",
@@ -150,6 +157,33 @@ def test_an_apm_payment_shows_its_form_escaped_with_preview_and_download(
     assert source.value.startswith(f'<form action="{action}" method="post"')
     assert "Order" not in source.value  # the description is ours, not the form's
     assert "Download the form (.html)" in {b.label for b in at.download_button}
+
+
+def test_payer_details_of_an_apm_payment_reach_the_gateway_and_lookup(
+    console_env, sandbox, tmp_path
+):
+    ledger = console_env(tmp_path / "ledger.db", sandbox)
+    at = open_page("new_payment")
+    choose_kind(at, "apm")
+    fill(at, {"np_apm_amount": "3", "np_apm_description": "Order 9", "np_apm_method": "erip",
+              "np_apm_first_name": " Alena ", "np_apm_last_name": "Kaval",
+              "np_apm_phone": "+375 29 123-45-67", "np_apm_country": "BY",
+              "np_apm_city": "Minsk"})  # fmt: skip
+    at.button(key="np_apm_submit").click().run()
+    assert not at.exception
+    bill = only_bill(ledger)
+    payer = {"first_name": "Alena", "last_name": "Kaval", "phone": "+375 29 123-45-67",
+             "country": "BY", "city": "Minsk"}  # fmt: skip
+    assert bill.extra["customer"] == payer
+    state = httpx.get(f"{sandbox.url}/__sandbox/state", timeout=10).json()
+    [sent] = [t for t in state["beyag"]["transactions"] if t["uid"] == bill.provider_id]
+    assert {k: sent["customer"].get(k) for k in payer} == payer  # what the gateway got
+
+    lookup = open_page("lookup")
+    lookup.text_input(key="lk_query").set_value(bill.ref).run()
+    [facts] = [t.value for t in lookup.table if "value" in t.value.columns]
+    payer_shown = facts.set_index("")["value"]["Payer"].replace("\\", "")  # markdown escapes
+    assert payer_shown == "Alena Kaval · +375 29 123-45-67 · BY · Minsk"
 
 
 def test_a_payture_gift_bill_carries_its_extended_data(console_env, sandbox, tmp_path):

@@ -91,3 +91,22 @@ def test_gateway_refusal_is_mapped_to_the_form_field(desk, changes, field, words
         desk.billing.create_apm_payment(OPERATOR, **{**values, **changes})
     assert words in caught.value.errors[field]
     assert desk.ledger.recent_bills(1)[0].status == BillStatus.FAILED
+
+
+def test_payer_details_are_checked_then_sent_and_kept(desk):
+    created = desk.billing.create_apm_payment(
+        OPERATOR,
+        amount="4.20",
+        currency="EUR",
+        description="Invoice 11",
+        method_type="erip",
+        customer_email="Jan@Example.com",
+        customer={"first_name": " Jan ", "last_name": "Berzins", "phone": "+371 2000 0000",
+                  "country": "lv", "zip": "LV-1050", "address": "Brivibas 1", "city": None},
+    )  # fmt: skip
+    payer = {"first_name": "Jan", "last_name": "Berzins", "phone": "+371 2000 0000",
+             "country": "LV", "zip": "LV-1050", "address": "Brivibas 1"}  # fmt: skip
+    sent = desk.state()["beyag"]["transactions"][0]
+    assert sent["customer"] == {**payer, "email": "jan@example.com"}  # blanks left out
+    assert created.bill.extra["customer"] == payer
+    assert created.bill.customer_email == "jan@example.com"

@@ -111,6 +111,19 @@ APM_CASES = {
     "method-with-spaces": ({"method_type": "credit card"}, {"method_type"}),
     "return-url-javascript": ({"return_url": "javascript:alert(1)"}, {"return_url"}),
     "amount-and-currency": ({"amount": "1", "currency": "ZZZ"}, {"currency"}),
+    "payer-phone-letters": ({"customer": {"phone": "call me"}}, {"customer.phone"}),
+    "payer-phone-too-short": ({"customer": {"phone": "12-34"}}, {"customer.phone"}),
+    "payer-phone-too-long": ({"customer": {"phone": "+1 234 567 890 123 456"}}, {"customer.phone"}),
+    "payer-phone-card-number": ({"customer": {"phone": "4200000000000000"}}, {"customer.phone"}),
+    "payer-country-unknown": ({"customer": {"country": "XX"}}, {"customer.country"}),
+    "payer-country-alpha3": ({"customer": {"country": "BLR"}}, {"customer.country"}),
+    "payer-name-too-long": ({"customer": {"first_name": "A" * 61}}, {"customer.first_name"}),
+    "payer-city-line-break": ({"customer": {"city": "Minsk\nBY"}}, {"customer.city"}),
+    "payer-address-card-number": (
+        {"customer": {"address": "ul. 5555 5555 5555 4444"}},
+        {"customer.address"},
+    ),
+    "payer-unknown-detail": ({"customer": {"passport": "MP123"}}, {"customer.passport"}),
 }
 
 

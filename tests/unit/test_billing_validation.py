@@ -13,6 +13,7 @@ from console.validation import (
     Fields,
     InvalidInput,
     amount,
+    country,
     currency,
     email,
     expiry,
@@ -21,6 +22,7 @@ from console.validation import (
     interval_unit,
     ip_address,
     language,
+    phone,
     text,
     url,
     uuid_text,
@@ -170,6 +172,32 @@ def test_url_accepts_http_in_sandbox_mode_and_empty_when_optional():
 )  # fmt: skip
 def test_email_refusals(given):
     refused(email, given)
+
+
+@pytest.mark.parametrize(
+    ("given", "words"),
+    [("call me", "phone number"), ("12 34", "5-15 digits"), ("+1 234 567 890 123 456", "5-15"),
+     ("++375291234567", "phone number"), ("375-", "phone number"), ("4200000000000000", "card"),
+     ("+375 29\n1234567", "control characters"), ("1" * 41, "At most 40")],
+)  # fmt: skip
+def test_phone_refusals(given, words):
+    assert words in refused(phone, given)
+
+
+def test_phone_keeps_what_a_person_wrote():
+    assert phone(" +375 (29) 123-45-67 ") == "+375 (29) 123-45-67"
+    assert phone("8.017.222.33.44") == "8.017.222.33.44"
+    assert phone("") is None
+
+
+@pytest.mark.parametrize("given", ["XX", "BLR", "B", "12", "Belarus", "ZZ"])
+def test_country_refusals(given):
+    assert "two-letter country code" in refused(country, given)
+
+
+def test_country_is_an_upper_cased_iso_code():
+    assert country("lv") == "LV" and country(" by ") == "BY"
+    assert country(None) is None
 
 
 def test_email_is_lower_cased_and_optional():
