@@ -6,9 +6,11 @@ UI only. "Open" is the ledger's definition (``open_items``: bills ``creating`` o
 the expiry is shown in the console's display time zone. *Check status* asks the
 provider through ``Billing.refresh`` (roles that may refresh only).
 
-The ledger has no "open bills, newest first, with their pay links" query, so the
-page reads the open items (at most :data:`SCAN_LIMIT` per kind, oldest first),
-sorts them newest first and reads the full rows of the one page it shows.
+The page reads the newest :data:`SCAN_LIMIT` open items of each kind (an index walk
+over the open-status partial index), merges them newest first and reads the full
+rows of the one page it shows; the count above the list is exact (``open_counts``),
+and when there are more open bills than were read the page says so and points to
+Lookup for the older ones.
 
 Widget keys start with ``pl_``.
 """
@@ -26,7 +28,7 @@ from console.ledger import BILL_KINDS, Bill, OpenItem
 from console.money import format_money
 from console.payform import form_from_json
 from console.ui import context
-from console.ui.forms import countdown, pay_form_panel, pay_link_panel
+from console.ui.forms import PAY_LINKS_LISTED, countdown, pay_form_panel, pay_link_panel
 
 KIND_TITLES = {
     "card_link": "Card pay link",
@@ -35,16 +37,24 @@ KIND_TITLES = {
 }
 ALL_KINDS = "all"
 PAGE_SIZES = (10, 25, 50)
-SCAN_LIMIT = 5000
+SCAN_LIMIT = PAY_LINKS_LISTED
 NOTICE = "pl_notice"  # (ref, sentence, ok) of the last status check
 
 
-def open_bills(kind: str) -> list[OpenItem]:
-    """Open bills of ``kind`` (or every kind), newest first."""
+def open_bills(kind: str) -> tuple[list[OpenItem], int]:
+    """The newest open bills of ``kind`` (or every kind), newest first, and how many are
+    open in all."""
     ledger = context.ledger()
     kinds = BILL_KINDS if kind == ALL_KINDS else (kind,)
-    items = [item for k in kinds for item in ledger.open_items(kind=k, limit=SCAN_LIMIT)]
-    return sorted(items, key=lambda item: (item.created_at, item.id), reverse=True)
+    items = [
+        item
+        for k in kinds
+        for item in ledger.open_items(kind=k, limit=SCAN_LIMIT, newest_first=True)
+    ]
+    items.sort(key=lambda item: (item.created_at, item.id), reverse=True)
+    counts = ledger.open_counts(kind=None if kind == ALL_KINDS else kind)
+    total = sum(count for (object_type, _), count in counts.items() if object_type == "bill")
+    return items[:SCAN_LIMIT], total
 
 
 def refresh(ref: str) -> None:
@@ -107,12 +117,18 @@ def main() -> None:
     if notice:  # shown once, on top: a bill just paid has left the list below
         ref, sentence, ok = notice
         (st.success if ok else st.error)(f"{ref}: {sentence}")
-    items = open_bills(kind)
+    items, total = open_bills(kind)
     if not items:
         st.info("No open pay links. Create one on the New payment page.")
         return
     pages = max(1, math.ceil(len(items) / size))
-    st.caption(f"{len(items)} open, newest first.")
+    if total > len(items):
+        st.caption(
+            f"{total} open, newest first; the newest {len(items)} are listed here. "
+            "Find an older one by its id, tracking id or e-mail on Lookup."
+        )
+    else:
+        st.caption(f"{total} open, newest first.")
     page = st.pagination(pages, key="pl_page") if pages > 1 else 1
     page = min(page, pages)
     now = datetime.now(UTC)

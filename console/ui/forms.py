@@ -37,6 +37,9 @@ from console.validation import FORM
 
 #: The currencies most merchants here bill in, offered first.
 COMMON_CURRENCIES = ("BYN", "RUB", "EUR", "USD")
+#: Open bills the Pay links page reads per kind, newest first (its list is this long at
+#: most; the count above it is exact).
+PAY_LINKS_LISTED = 5000
 
 
 # -- pure helpers -----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from console.billing import Billing
 from console.config import load_settings
 from console.ledger import Ledger
 from console.status import BillStatus
+from console.ui.forms import PAY_LINKS_LISTED as SCAN_LIMIT
 from console.ui.forms import countdown
 from tests.app import sell_support as sell
 from tests.app.sell_support import LOCAL_ADMIN, open_page
@@ -134,6 +135,23 @@ def test_pages_of_links(console_env, tmp_path):
     assert cards(at)[0].startswith("**B12**") and len(cards(at)) == 10
     at.main.get_by_key("pl_page").set_value(2).run()
     assert [c.split(" ")[0] for c in cards(at)] == ["**B2**", "**B1**"]
+
+
+def test_more_open_links_than_are_read_still_shows_the_newest_first(console_env, tmp_path):
+    path = console_env(tmp_path / "ledger.db")
+    start = datetime.now(UTC) - timedelta(days=2)
+    with Ledger(path) as ledger, ledger.bulk_load():
+        for n in range(SCAN_LIMIT + 10):  # oldest first, one second apart
+            ledger.create_bill(
+                provider="bepaid", kind="card_link", tracking_id=f"bulk-{n}", amount=100,
+                currency="BYN", status=BillStatus.PENDING, at=start + timedelta(seconds=n),
+            )  # fmt: skip
+    with Ledger(path) as ledger:
+        newest = open_bill(ledger, 99)  # created a minute ago: newer than every bulk bill
+    at = open_page("pay_links")
+    assert not at.exception
+    assert cards(at)[0].startswith(f"**B{newest}**")
+    assert at.caption[0].value.startswith(f"{SCAN_LIMIT + 11} open, newest first; the newest")
 
 
 def test_check_status_records_a_payment_and_the_link_leaves_the_list(
