@@ -254,7 +254,7 @@ def load_plans(actor: Actor) -> tuple[Plan, ...] | None:
     """The session's plans list, read from bePaid once (None when bePaid could not say)."""
     if PLANS not in st.session_state:
         try:
-            st.session_state[PLANS] = context.billing().list_plans(actor)
+            st.session_state[PLANS] = context.billing().every_plan(actor)
         except ConsoleError as exc:
             st.error(f"**{exc.title}** — {exc.message}", icon=":material/error:")
             return None

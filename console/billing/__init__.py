@@ -11,7 +11,7 @@ one method per use case, passing the acting :class:`~console.auth.Actor`::
         result = billing.confirm(actor, result.ref)
 
 Use cases: ``create_pay_link``, ``create_apm_payment``, ``payture_products``,
-``create_payture_bill``, ``create_plan``, ``list_plans``, ``create_subscription``,
+``create_payture_bill``, ``create_plan``, ``list_plans``, ``every_plan``, ``create_subscription``,
 ``cancel_subscription``, ``refresh``, ``confirm``, ``import_object``. Bulk refresh
 is :mod:`console.sync`.
 

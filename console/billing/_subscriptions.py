@@ -62,6 +62,12 @@ MAX_BILLING_CYCLES = 1000
 MAX_PAYMENT_ATTEMPTS = 10
 
 
+#: Plans read per request when listing every plan (bePaid's largest page) and the most
+#: the Subscriptions page lists: beyond that, a merchant finds a plan by its id.
+PLANS_PAGE = 100
+MAX_PLANS_LISTED = 1000
+
+
 @dataclass(frozen=True)
 class PlanDraft:
     """A plan as a person fills it in; amounts are typed text or int minor units.
@@ -132,6 +138,19 @@ class SubscriptionUseCases(BillingBase):
             return self.client("bepaid").list_plans(page=page, per_page=per_page)
         except ProviderError as exc:
             raise ProviderFailed(exc.user_message, ref=None, provider_error=exc) from exc
+
+    def every_plan(self, actor: Actor, *, at_most: int = MAX_PLANS_LISTED) -> tuple[Plan, ...]:
+        """bePaid's plans, newest first, page after page (100 a page, bePaid's maximum)
+        until a short page or ``at_most`` plans: what the pages list and offer."""
+        plans: list[Plan] = []
+        page = 1
+        while len(plans) < at_most:
+            batch = self.list_plans(actor, page=page, per_page=PLANS_PAGE)
+            plans += batch
+            if len(batch) < PLANS_PAGE:
+                break
+            page += 1
+        return tuple(plans[:at_most])
 
     def create_subscription(
         self,

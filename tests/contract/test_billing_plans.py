@@ -57,3 +57,14 @@ def test_plan_creation_failure_is_audited_and_explained(desk):
     assert "not answering" in caught.value.message
     assert ("olga", "create_plan", "failed") in desk.audit_actions()
     assert desk.provider_objects()["plans"] == 0
+
+
+def test_every_plan_reads_page_after_page_up_to_its_bound(desk):
+    made = [
+        desk.billing.create_plan(
+            OPERATOR, PlanDraft(**{**MONTHLY.__dict__, "title": f"Plan {n}"})
+        ).plan.id
+        for n in range(105)  # more than one page of 100
+    ]
+    assert [p.id for p in desk.billing.every_plan(VIEWER)] == made[::-1]  # newest first
+    assert [p.id for p in desk.billing.every_plan(VIEWER, at_most=3)] == made[:-4:-1]

@@ -25,8 +25,8 @@ def test_every_exported_name_exists_and_callables_are_documented(module):
 def test_every_billing_use_case_is_a_documented_method_taking_the_actor_first():
     use_cases = [
         "create_pay_link", "create_apm_payment", "payture_products", "create_payture_bill",
-        "create_plan", "list_plans", "create_subscription", "cancel_subscription", "refresh",
-        "confirm", "import_object",
+        "create_plan", "list_plans", "every_plan", "create_subscription", "cancel_subscription",
+        "refresh", "confirm", "import_object",
     ]  # fmt: skip
     for name in use_cases:
         method = getattr(console.billing.Billing, name)
