@@ -100,6 +100,7 @@ class Actor:
 #: The actor used in local mode (no users configured) and by trusted processes.
 LOCAL_ADMIN = Actor("local", Role.ADMIN, "local")
 SYNC_ACTOR = Actor("sync", Role.SUPPORT, "sync")
+WEBHOOK_ACTOR = Actor("webhooks", Role.SUPPORT, "webhook")
 
 
 def can(actor: Actor, action: Action) -> bool:

@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=8600)
     sandbox.add_argument("--state", default="data/sandbox.db", help="sandbox state file")
     sandbox.add_argument("--speed", type=float, default=1.0, help="sandbox seconds per second")
+    sandbox.add_argument(
+        "--payture-notify-url", default=None, help="where Payture bill status changes are posted"
+    )
 
     webhooks = commands.add_parser("webhooks", help="run the notification receiver alone")
     webhooks.add_argument("--port", type=int, default=8601)
@@ -114,7 +117,13 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from console.sandbox.server import run
 
-    run(host=args.host, port=args.port, state_path=args.state, speed=args.speed)
+    run(
+        host=args.host,
+        port=args.port,
+        state_path=args.state,
+        speed=args.speed,
+        payture_notify_url=args.payture_notify_url,
+    )
     return 0
 
 
@@ -141,7 +150,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGHUP, _exit_on_signal)
     try:
         if settings.is_sandbox:
-            children.append(_start_sandbox(settings, env))
+            sandbox_env = dict(env)
+            if settings.webhook_url and settings.bepaid and settings.payture:
+                # The sandbox's Payture "back office" setting: where bill statuses go.
+                sandbox_env["MERCHANT_CONSOLE_SANDBOX_PAYTURE_NOTIFY_URL"] = (
+                    f"{settings.webhook_url}/notifications/payture"
+                )
+            children.append(_start_sandbox(settings, sandbox_env))
             _wait_until_up(f"{settings.sandbox_url}/__sandbox/health", children[-1], "sandbox")
             print(f"Sandbox:  {settings.sandbox_url}  (shop sandbox-shop / sandbox-secret)")
         if settings.webhook_url and settings.bepaid:

@@ -28,13 +28,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--public-url", default=None, help="base URL in pay links (default http://HOST:PORT)"
     )
+    parser.add_argument(
+        "--payture-notify-url",
+        default=None,
+        help="where Payture bill status changes are posted (default: none; also "
+        "MERCHANT_CONSOLE_SANDBOX_PAYTURE_NOTIFY_URL)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        run(args.host, args.port, args.state, args.speed, args.public_url)
+        run(
+            args.host,
+            args.port,
+            args.state,
+            args.speed,
+            args.public_url,
+            payture_notify_url=args.payture_notify_url,
+        )
     except ConsoleError as exc:
         print(f"{exc.title}: {exc.message}", file=sys.stderr)
         return 2

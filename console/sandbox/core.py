@@ -43,6 +43,9 @@ class SandboxConfig:
     public_url: str = "http://127.0.0.1:8600"  # base of redirect_url / pay pages
     state_path: str = ":memory:"
     speed: float = 1.0  # sandbox seconds per real second
+    # Where Payture bill status changes are posted (a merchant sets this in the
+    # provider's back office; behind-api requests carry no notification URL).
+    payture_notification_url: str | None = None
     # Platform knobs (console/sandbox/notifier.py, app.py); defaults suit real use.
     notify_timeout: float = 5.0  # real seconds to wait for a receiver's answer
     notify_max_attempts: int = 10  # then the notification is marked gave_up
@@ -229,15 +232,16 @@ class Sandbox:
         self.store.kv_set("clock_offset", self.clock.lead())
 
     # -- notifications ------------------------------------------------------
-    def notify(self, url: str | None, payload: dict[str, Any]) -> None:
+    def notify(self, url: str | None, payload: dict[str, Any], *, scheme: str = "bepaid") -> None:
         """Queue a signed notification of ``payload`` to ``url`` (no-op without a URL).
 
-        Delivery (HTTP Basic shop credentials, ``Content-Signature``, retries with
-        back-off scaled by the clock) is the notifier's job.
+        Delivery (``scheme`` ``bepaid``: HTTP Basic shop credentials and an RSA
+        ``Content-Signature``; ``payture``: an HMAC ``Content-Signature``; retries
+        with back-off scaled by the clock) is the notifier's job.
         """
         if not url or self.notifier is None:
             return
-        self.notifier.enqueue(url, payload)
+        self.notifier.enqueue(url, payload, scheme=scheme)
 
     # -- ids ----------------------------------------------------------------
     @staticmethod

@@ -7,7 +7,13 @@ bytes in the ``notifications`` table of the sandbox DB. A background task
 
 - ``POST url`` with that body, ``Content-Type: application/json``, HTTP Basic
   ``shop_id:secret_key`` and ``Content-Signature`` = base64 RSA PKCS#1 v1.5
-  SHA-256 signature over exactly the bytes sent (see ``signing.py``);
+  SHA-256 signature over exactly the bytes sent (see ``signing.py``) — scheme
+  ``bepaid``, for bePaid and beGateway;
+- scheme ``payture`` (Payture bill status changes): no Basic credentials;
+  ``Content-Signature`` = base64 HMAC-SHA256 over the bytes sent, keyed with
+  the behind-api access token. behind-api documents no scheme of its own (its
+  webhook example leaves ``verifyWebhookSignature`` to the merchant), so the
+  sandbox and the console's receiver agree on this one;
 - an answer of exactly 200 marks the row ``delivered``; any other status, a
   connection error or a timeout (``SandboxConfig.notify_timeout`` real seconds)
   schedules a retry after ``notify_first_retry * 2 ** (attempts - 1)`` *sandbox*
@@ -34,11 +40,12 @@ import anyio.to_thread
 import httpx
 
 from console.sandbox.core import Sandbox, iso, parse_iso
-from console.sandbox.signing import NotificationSigner
+from console.sandbox.signing import NotificationSigner, hmac_signature
 
 logger = logging.getLogger(__name__)
 
 STATES = ("pending", "delivered", "gave_up")
+SCHEMES = ("bepaid", "payture")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS notifications (
@@ -49,6 +56,7 @@ CREATE TABLE IF NOT EXISTS notifications (
     next_at TEXT NOT NULL,            -- sandbox time, sortable ISO 8601 UTC
     state TEXT NOT NULL DEFAULT 'pending'
         CHECK (state IN ('pending', 'delivered', 'gave_up')),
+    scheme TEXT NOT NULL DEFAULT 'bepaid',  -- how it is authenticated: bepaid | payture
     last_status INTEGER,              -- HTTP status of the last attempt, NULL if none
     last_error TEXT,                  -- connection error / timeout of the last attempt
     created_at TEXT NOT NULL,
@@ -94,15 +102,24 @@ class Notifier:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         sandbox.store.ensure_schema(SCHEMA)
+        columns = {row["name"] for row in sandbox.store.query("PRAGMA table_info(notifications)")}
+        if "scheme" not in columns:  # a state file from before Payture notifications
+            with sandbox.store.tx() as conn:
+                conn.execute(
+                    "ALTER TABLE notifications ADD COLUMN scheme TEXT NOT NULL DEFAULT 'bepaid'"
+                )
 
     # -- queue ---------------------------------------------------------------
-    def enqueue(self, url: str, payload: dict[str, Any]) -> int:
+    def enqueue(self, url: str, payload: dict[str, Any], *, scheme: str = "bepaid") -> int:
         """Queue ``payload`` for ``url``, due now; returns the notification id."""
+        if scheme not in SCHEMES:
+            raise ValueError(f"unknown notification scheme {scheme!r}")
         now = _stamp(self.sandbox.now())
         with self.sandbox.store.tx() as conn:
             cursor = conn.execute(
-                "INSERT INTO notifications (url, body, next_at, created_at) VALUES (?, ?, ?, ?)",
-                (url, serialize(payload), now, now),
+                "INSERT INTO notifications (url, body, next_at, created_at, scheme)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (url, serialize(payload), now, now, scheme),
             )
             notification_id = int(cursor.lastrowid or 0)
         self.wake()
@@ -163,6 +180,7 @@ class Notifier:
             "id": row["id"],
             "url": row["url"],
             "state": row["state"],
+            "scheme": row["scheme"],
             "attempts": row["attempts"],
             "last_status": row["last_status"],
             "last_error": row["last_error"],
@@ -204,7 +222,8 @@ class Notifier:
 
     def _due(self, busy: set[int], limit: int) -> list[sqlite3.Row]:
         rows = self.sandbox.store.query(
-            "SELECT id, url, body FROM notifications WHERE state = 'pending' AND next_at <= ? "
+            "SELECT id, url, body, scheme FROM notifications"
+            " WHERE state = 'pending' AND next_at <= ? "
             "ORDER BY next_at, id LIMIT ?",
             (_stamp(self.sandbox.now()), limit + len(busy)),
         )
@@ -216,18 +235,17 @@ class Notifier:
         status: int | None = None
         error: str | None = None
         try:
-            # In a thread: the first signature may have to generate the key pair.
-            signature = await anyio.to_thread.run_sync(self.signer.sign, body)
-            response = await client.post(
-                row["url"],
-                content=body,
-                headers={
-                    "Content-Type": "application/json",
-                    "Accept": "application/json",
-                    "Content-Signature": signature,
-                },
-                auth=httpx.BasicAuth(config.shop_id, config.secret_key),
-            )
+            headers = {"Content-Type": "application/json", "Accept": "application/json"}
+            auth: httpx.BasicAuth | None = None
+            if row["scheme"] == "payture":
+                headers["Content-Signature"] = hmac_signature(config.access_token, body)
+            else:
+                # In a thread: the first signature may have to generate the key pair.
+                headers["Content-Signature"] = await anyio.to_thread.run_sync(
+                    self.signer.sign, body
+                )
+                auth = httpx.BasicAuth(config.shop_id, config.secret_key)
+            response = await client.post(row["url"], content=body, headers=headers, auth=auth)
             status = response.status_code
         except Exception as exc:  # any failure to get an answer is a failed attempt
             error = f"{type(exc).__name__}: {exc}".rstrip(": ")

@@ -28,9 +28,12 @@ request: subscription product not found`` (the doc's create error, with the reas
 ``redirect_url must be a valid HTTP/HTTPS URL``, ``extended must be an object``,
 ``Bill not found``.
 
-Notifications: the doc shows a merchant-side "webhook handler" sketch but defines no
-notification format, no signature and no place to give a notification URL, so this
-emulator sends none; the console learns about payments by calling billStatus.
+Notifications: the doc shows only a merchant-side "webhook handler" sketch — it reads
+``{bill_id, status, amount}``, verifies the request, then asks billStatus — with no
+signature scheme and no place to give a notification URL. The emulator sends that
+body for every status change to ``SandboxConfig.payture_notification_url`` (the
+"back office" setting; ``--payture-notify-url``), signed with an HMAC of the access
+token (``notifier.py``); see ``payture_bills.notify_status``.
 
 Sandbox-only extras under the admin prefix (the real API has no such routes):
 

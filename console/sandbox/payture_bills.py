@@ -15,6 +15,10 @@ Sandbox decisions (written down here because the doc leaves them open):
   is paid the right amount; it appears as ``bill_info.gift.code`` in PAID and DONE.
 * Declining on the pay page leaves the bill ``PENDING`` (behind-api documents no
   declined or cancelled status); the payer may try again.
+* Status changes (``PAID``, ``AMOUNT_MISMATCH``, ``DONE``) are posted to
+  ``SandboxConfig.payture_notification_url`` when it is set, as ``{bill_id, status,
+  amount}`` — the body behind-api's webhook example reads — signed with an HMAC
+  (see ``notifier.py``); behind-api's requests carry no notification URL.
 * The catalogue is seeded on install. Its first product has the doc's example id
   ``550e8400-e29b-41d4-a716-446655440001`` and price 99900, and the doc's example bill
   ``cc0e8400-e29b-41d4-a716-446655440009`` (SessionId ``abc123xyz``) is seeded PENDING
@@ -213,7 +217,21 @@ def pay_bill(sandbox: Sandbox, bill_id: str, amount: int | None = None) -> str |
             "WHERE bill_id = ? AND status = 'PENDING'",
             (status, paid, gift, iso(sandbox.now()), row["bill_id"]),
         ).rowcount
+        if changed:
+            notify_status(sandbox, row["bill_id"], status, paid)
     return status if changed else None
+
+
+def notify_status(sandbox: Sandbox, bill_id: str, status: str, amount: int) -> None:
+    """Tell the merchant's Payture notification URL (if set) that a bill's status changed.
+
+    The body is the one behind-api's webhook example reads — ``{bill_id, status,
+    amount}`` (``amount`` as in billStatus's ``bill_info``); the receiver is expected
+    to confirm it with billStatus, as that example does. Queued inside the caller's
+    transaction: no notice for a change that rolled back.
+    """
+    payload = {"bill_id": bill_id, "status": status, "amount": amount}
+    sandbox.notify(sandbox.config.payture_notification_url, payload, scheme="payture")
 
 
 def decline_bill(sandbox: Sandbox, bill_id: str) -> None:
@@ -235,11 +253,17 @@ def complete_paid_bills(sandbox: Sandbox, now: datetime) -> None:
     ):
         return
     with sandbox.store.tx() as conn:
+        done = conn.execute(
+            "SELECT bill_id, paid_amount FROM payture_bills WHERE status = 'PAID' AND paid_at <= ?",
+            (due,),
+        ).fetchall()
         conn.execute(
             "UPDATE payture_bills SET status = 'DONE', done_at = ? "
             "WHERE status = 'PAID' AND paid_at <= ?",
             (iso(now), due),
         )
+        for row in done:
+            notify_status(sandbox, row["bill_id"], "DONE", row["paid_amount"])
 
 
 def bill_status_data(row: sqlite3.Row) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import uvicorn
@@ -29,6 +30,7 @@ ENV_OVERRIDES = {
     "MERCHANT_CONSOLE_SANDBOX_SHOP_ID": "shop_id",
     "MERCHANT_CONSOLE_SANDBOX_SECRET_KEY": "secret_key",
     "MERCHANT_CONSOLE_SANDBOX_ACCESS_TOKEN": "access_token",
+    "MERCHANT_CONSOLE_SANDBOX_PAYTURE_NOTIFY_URL": "payture_notification_url",
 }
 
 
@@ -85,6 +87,7 @@ def banner(config: SandboxConfig, key_fingerprint: str) -> str:
             f"  Public key (PEM)    {config.public_url}{ADMIN_PREFIX}/public-key",
             f"  Key fingerprint     sha256:{key_fingerprint}",
             f"  Clock speed         x{config.speed:g}",
+            f"  Payture notices to  {config.payture_notification_url or '(none)'}",
             f"  State               {config.state_path}",
             f"  Admin API           {config.public_url}{ADMIN_PREFIX}/state",
         ]
@@ -97,6 +100,8 @@ def run(
     state_path: str = "data/sandbox.db",
     speed: float = 1.0,
     public_url: str | None = None,
+    *,
+    payture_notify_url: str | None = None,
 ) -> None:
     """Serve the sandbox until interrupted; raises ConfigError for a bad host or speed."""
     require_loopback(host)
@@ -107,6 +112,8 @@ def run(
     config = config_from_env(
         state_path=state_path, speed=speed, public_url=public_url or base_url(host, port)
     )
+    if payture_notify_url:
+        config = replace(config, payture_notification_url=payture_notify_url)
     app = create_app(config)
     sandbox = app.state.sandbox
     try:

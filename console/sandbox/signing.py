@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import threading
 
 from cryptography.exceptions import InvalidSignature
@@ -96,3 +97,9 @@ def verify_signature(public_key_pem: str, body: bytes, signature_b64: str) -> bo
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+def hmac_signature(key: str, body: bytes) -> str:
+    """base64 HMAC-SHA256 of ``body`` keyed with ``key`` (Payture notifications)."""
+    digest = hmac.new(key.encode("utf-8"), body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")

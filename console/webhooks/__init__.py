@@ -1,4 +1,4 @@
-"""The notification receiver: bePaid and beGateway tell the console what happened.
+"""The notification receiver: bePaid, beGateway and Payture tell the console what happened.
 
 An ASGI (Starlette) app that providers POST status notifications to. It checks
 who is calling, matches the notification to a bill or subscription in the
@@ -7,17 +7,22 @@ all in one ledger write transaction — and answers 200 only after that commit.
 
     POST /notifications/bepaid   {"transaction": ...} of pay links; bare subscription objects
     POST /notifications/beyag    {"transaction": ...} of alternative payments
+    POST /notifications/payture  {"bill_id", "status", "amount"} of Payture bills
     GET  /health
 
 Billing sets ``notification_url = f"{settings.webhook_url}/notifications/bepaid"``
-(or ``/beyag``). Payture bills through behind-api have no route: behind-api
-defines no notification format and the sandbox sends none, so they are polled.
+(or ``/beyag``). Payture's requests carry no notification URL: the provider is told
+``/notifications/payture`` once (``merchant-console run`` tells the sandbox). A
+Payture notice is only a hint: it is HMAC-checked, then billStatus is asked and its
+answer recorded (``_payture.py``).
 
 Modules (each re-exported here):
 
-    _verify.py    HTTP Basic shop credentials (constant time), Content-Signature (RSA-SHA256)
+    _verify.py    HTTP Basic shop credentials (constant time), Content-Signature (RSA-SHA256;
+                  HMAC-SHA256 for Payture)
     _keys.py      where the public key comes from (settings; the sandbox in sandbox mode)
     _notices.py   body -> TransactionNotice | SubscriptionNotice, and its dedupe key
+    _payture.py   Payture notices: read, find the bill, record billStatus's answer
     _apply.py     match, check, apply, verdict — one write transaction
     _app.py       routes, request order, answers, logging, rejected-attempt budget
     _serve.py     serve(): uvicorn on loopback

@@ -4,10 +4,14 @@ Routes::
 
     POST /notifications/bepaid   card transactions of pay links, bare subscription objects
     POST /notifications/beyag    beGateway alternative-payment transactions
+    POST /notifications/payture  Payture bill status changes (see ``_payture.py``)
     GET  /health                 200 {"status": "ok", "mode", "key_fingerprint"}
 
-Payture bills through behind-api have no route: behind-api defines no
-notification format (and the sandbox sends none); the console polls them.
+The Payture route takes an HMAC ``Content-Signature`` instead of Basic credentials
+and an RSA signature (behind-api defines no scheme; see ``_verify.py``), and it
+believes billStatus, not the body: it asks Payture before it writes, outside the
+writer slot, and answers 503 when Payture cannot be asked. Without ``[payture]``
+settings every Payture notification is refused with 401.
 
 A request is handled in this order, cheapest refusal first:
 
@@ -65,8 +69,10 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from console.billing import Billing
 from console.config import Settings
 from console.ledger import Ledger, console_ref
+from console.providers import ProviderError
 from console.webhooks._apply import Verdict, apply_notice
 from console.webhooks._keys import (
     DEFAULT_KEY_WAIT,
@@ -74,7 +80,18 @@ from console.webhooks._keys import (
     fetch_sandbox_public_key,
 )
 from console.webhooks._notices import ROUTE_PROVIDER, UnreadableNotice, read_notice
-from console.webhooks._verify import ShopCredentials, SignatureVerifier, parse_basic_auth
+from console.webhooks._payture import (
+    PaytureNotice,
+    apply_payture_notice,
+    find_payture_bill,
+    read_payture_notice,
+)
+from console.webhooks._verify import (
+    HmacVerifier,
+    ShopCredentials,
+    SignatureVerifier,
+    parse_basic_auth,
+)
 
 log = logging.getLogger("console.webhooks")
 
@@ -127,6 +144,12 @@ class Receiver:
         self.verifier: SignatureVerifier | None = SignatureVerifier(pem) if pem else None
         self.rejections = RejectionBudget(REJECTED_ROWS_PER_MINUTE)
         self._writer: anyio.CapacityLimiter | None = None
+        # Payture notices are checked with billStatus through the shared billing code.
+        self.payture_verifier: HmacVerifier | None = None
+        self.billing: Billing | None = None
+        if settings.payture is not None:
+            self.payture_verifier = HmacVerifier(settings.payture.access_token)
+            self.billing = Billing(settings, ledger)
 
     async def start(self) -> None:
         """Fetch the sandbox's key when none is configured; set up the writer slot."""
@@ -154,6 +177,67 @@ class Receiver:
 
     async def beyag(self, request: Request) -> Response:
         return await self.receive(request, "beyag")
+
+    async def payture(self, request: Request) -> Response:
+        """A Payture bill notice: verify, find the bill, ask billStatus, record."""
+        received_at = datetime.now(UTC)
+        peer = request.client.host if request.client else "unknown"
+        if self.payture_verifier is None or self.billing is None:
+            return await self._reject("payture", peer, "Payture is not configured here")
+        body = await _read_body(request, MAX_BODY_BYTES)
+        if body is None:
+            return await self._reject(
+                "payture", peer, f"body over {MAX_BODY_BYTES} bytes or cut off", status=413
+            )
+        signature = request.headers.get("content-signature")
+        if not self.payture_verifier.verify(body, signature):
+            reason = "invalid Content-Signature" if signature else "no Content-Signature"
+            return await self._reject("payture", peer, reason)
+        digest = hashlib.sha256(body).hexdigest()
+        try:
+            notice = read_payture_notice(body)
+        except UnreadableNotice as exc:
+            return await self._record_unreadable("payture", str(exc), digest, received_at)
+        bill = await anyio.to_thread.run_sync(find_payture_bill, self.ledger, notice)
+        try:
+            if bill is None or bill.demo:
+                why = "no Payture bill with this id" if bill is None else "matches demo data only"
+                verdict = await self._write(
+                    _record_unmatched, self.ledger, notice, why, digest, received_at
+                )
+            else:
+                try:
+                    seen = await anyio.to_thread.run_sync(self.billing.observe, bill)
+                except ProviderError as exc:
+                    log.warning(
+                        "payture bill %s: billStatus failed (%s); answered 503 so it comes again",
+                        notice.bill_id,
+                        type(exc).__name__,
+                    )
+                    return JSONResponse(
+                        {"error": "could not confirm with billStatus; retry later"},
+                        status_code=503,
+                    )
+                verdict = await self._write(
+                    apply_payture_notice,
+                    self.billing,
+                    bill.id,
+                    notice,
+                    seen,
+                    body_sha256=digest,
+                    received_at=received_at,
+                )
+        except Exception as exc:  # any failure to commit: the provider must retry
+            return _write_failed("payture", exc)
+        log.info(
+            "payture bill %s (%s) -> %s %s%s",
+            notice.bill_id,
+            notice.native_status,
+            _ref(verdict),
+            verdict.verdict,
+            f": {verdict.detail}" if verdict.detail else "",
+        )
+        return JSONResponse({"verdict": verdict.verdict, "notification": verdict.notification_id})
 
     async def receive(self, request: Request, route: str) -> Response:
         """Authenticate, read, apply and record one notification (see the module docstring)."""
@@ -220,7 +304,8 @@ class Receiver:
                 )
             except Exception as exc:  # the refusal stands even when it cannot be recorded
                 log.error("could not record a rejected notification (%s)", type(exc).__name__)
-        headers = {"WWW-Authenticate": 'Basic realm="notifications"'} if status == 401 else None
+        basic = status == 401 and route != "payture"  # Payture notices carry no Basic auth
+        headers = {"WWW-Authenticate": 'Basic realm="notifications"'} if basic else None
         error = "unauthorized" if status == 401 else "payload too large"
         return JSONResponse({"error": error}, status_code=status, headers=headers)
 
@@ -265,6 +350,7 @@ def create_app(
         routes=[
             Route("/notifications/bepaid", receiver.bepaid, methods=["POST"]),
             Route("/notifications/beyag", receiver.beyag, methods=["POST"]),
+            Route("/notifications/payture", receiver.payture, methods=["POST"]),
             Route("/health", receiver.health, methods=["GET"]),
         ],
         lifespan=lifespan,
@@ -302,6 +388,24 @@ def _write_failed(route: str, exc: Exception) -> Response:
         message,
     )
     return JSONResponse({"error": "not recorded; retry later"}, status_code=500)
+
+
+def _record_unmatched(
+    ledger: Ledger, notice: PaytureNotice, why: str, digest: str, received_at: datetime
+) -> Verdict:
+    with ledger.write():
+        notification_id = ledger.record_notification(
+            provider="payture",
+            verdict="unknown_object",
+            kind=notice.kind,
+            provider_object_id=notice.bill_id,
+            status_reported=notice.native_status,
+            detail=why,
+            dedupe_key=notice.dedupe_key,
+            body_sha256=digest,
+            received_at=received_at,
+        )
+    return Verdict("unknown_object", why, notification_id=notification_id)
 
 
 def _ref(verdict: Verdict) -> str:

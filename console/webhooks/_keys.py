@@ -34,8 +34,9 @@ def configured_public_key(settings: Settings) -> str | None:
     if settings.bepaid is None:
         raise ConfigError(
             "The notification receiver serves bePaid and beGateway notifications, but no "
-            "[bepaid] settings are configured (shop_id, secret_key, public_key). Payture "
-            "bills have no notifications: the console polls their status."
+            "[bepaid] settings are configured (shop_id, secret_key, public_key). Without "
+            "them it does not start, and Payture bills are followed by polling "
+            "(merchant-console sync)."
         )
     pem = settings.bepaid.public_key.reveal().strip()
     if pem:

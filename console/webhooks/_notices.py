@@ -32,7 +32,7 @@ from console.status import BillStatus, SubscriptionStatus
 Route = Literal["bepaid", "beyag"]
 
 #: The ledger's provider name for notifications of each route.
-ROUTE_PROVIDER: dict[str, str] = {"bepaid": "bepaid", "beyag": "begateway"}
+ROUTE_PROVIDER: dict[str, str] = {"bepaid": "bepaid", "beyag": "begateway", "payture": "payture"}
 
 
 class UnreadableNotice(ValueError):

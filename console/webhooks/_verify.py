@@ -5,6 +5,12 @@ secret key, and ``Content-Signature``: base64 of an RSA PKCS#1 v1.5 SHA-256
 signature over the raw body, made with bePaid's private key and checked with
 the shop's public key. The receiver requires both.
 
+Payture bills (behind-api) define no scheme: the doc's webhook example leaves
+``verifyWebhookSignature`` to the merchant. The console and its sandbox agree on
+``Content-Signature`` = base64 HMAC-SHA256 over the raw body, keyed with the
+behind-api access token (:class:`HmacVerifier`) — and, whatever the body says, the
+receiver believes only billStatus (see ``_payture.py``).
+
 Both credential parts are compared with :func:`hmac.compare_digest`, each one
 always (``&``, not ``and``), so the time taken says nothing about how much of a
 guess was right. The signature is checked over the bytes exactly as received —
@@ -125,3 +131,31 @@ class SignatureVerifier:
         except (InvalidSignature, binascii.Error, ValueError):
             return False
         return True
+
+
+class HmacVerifier:
+    """Checks a base64 HMAC-SHA256 ``Content-Signature`` (Payture notifications)."""
+
+    __slots__ = ("_key",)
+
+    def __init__(self, key: Secret) -> None:
+        if not key:
+            raise ConfigError(
+                "Payture notifications need the behind-api access token ([payture] "
+                "access_token) to check who is calling."
+            )
+        self._key = key.reveal().encode("utf-8")
+
+    def verify(self, body: bytes, signature_header: str | None) -> bool:
+        """True when ``signature_header`` is the HMAC of exactly ``body`` (constant time)."""
+        if not signature_header or len(signature_header) > MAX_SIGNATURE_CHARS:
+            return False
+        try:
+            given = base64.b64decode(signature_header.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            return False
+        expected = hmac.new(self._key, body, hashlib.sha256).digest()
+        return hmac.compare_digest(given, expected)
+
+    def __repr__(self) -> str:
+        return "HmacVerifier(********)"

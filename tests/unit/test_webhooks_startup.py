@@ -55,7 +55,7 @@ def test_live_mode_without_bepaid_says_payture_bills_are_polled(tmp_path, ledger
         payture_access_token="token",
         payture_base_url="https://behind.example",
     )
-    with pytest.raises(ConfigError, match="Payture bills have no notifications"):
+    with pytest.raises(ConfigError, match="Payture bills are followed by polling"):
         create_app(payture_only, ledger)
 
 
@@ -84,4 +84,5 @@ def test_only_post_reaches_the_notification_routes(tmp_path, ledger):
 
     with serve(app) as url, httpx.Client(base_url=url) as client:
         assert client.get("/notifications/bepaid").status_code == 405
-        assert client.post("/notifications/payture").status_code == 404
+        assert client.get("/notifications/payture").status_code == 405
+        assert client.post("/notifications/stripe").status_code == 404
