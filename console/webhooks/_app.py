@@ -79,12 +79,13 @@ from console.webhooks._keys import (
     configured_public_key,
     fetch_sandbox_public_key,
 )
-from console.webhooks._notices import ROUTE_PROVIDER, UnreadableNotice, read_notice
+from console.webhooks._notices import ROUTE_PROVIDER, Notice, UnreadableNotice, read_notice
 from console.webhooks._payture import (
     PaytureNotice,
     apply_payture_notice,
     find_payture_bill,
     read_payture_notice,
+    record_unmatched,
 )
 from console.webhooks._verify import (
     HmacVerifier,
@@ -184,15 +185,9 @@ class Receiver:
         peer = request.client.host if request.client else "unknown"
         if self.payture_verifier is None or self.billing is None:
             return await self._reject("payture", peer, "Payture is not configured here")
-        body = await _read_body(request, MAX_BODY_BYTES)
-        if body is None:
-            return await self._reject(
-                "payture", peer, f"body over {MAX_BODY_BYTES} bytes or cut off", status=413
-            )
-        signature = request.headers.get("content-signature")
-        if not self.payture_verifier.verify(body, signature):
-            reason = "invalid Content-Signature" if signature else "no Content-Signature"
-            return await self._reject("payture", peer, reason)
+        body = await self._verified_body(request, "payture", peer, self.payture_verifier)
+        if isinstance(body, Response):
+            return body
         digest = hashlib.sha256(body).hexdigest()
         try:
             notice = read_payture_notice(body)
@@ -203,7 +198,7 @@ class Receiver:
             if bill is None or bill.demo:
                 why = "no Payture bill with this id" if bill is None else "matches demo data only"
                 verdict = await self._write(
-                    _record_unmatched, self.ledger, notice, why, digest, received_at
+                    record_unmatched, self.ledger, notice, why, digest, received_at
                 )
             else:
                 try:
@@ -229,15 +224,7 @@ class Receiver:
                 )
         except Exception as exc:  # any failure to commit: the provider must retry
             return _write_failed("payture", exc)
-        log.info(
-            "payture bill %s (%s) -> %s %s%s",
-            notice.bill_id,
-            notice.native_status,
-            _ref(verdict),
-            verdict.verdict,
-            f": {verdict.detail}" if verdict.detail else "",
-        )
-        return JSONResponse({"verdict": verdict.verdict, "notification": verdict.notification_id})
+        return _answer("payture", notice, verdict)
 
     async def receive(self, request: Request, route: str) -> Response:
         """Authenticate, read, apply and record one notification (see the module docstring)."""
@@ -245,16 +232,10 @@ class Receiver:
         peer = request.client.host if request.client else "unknown"
         if not self.credentials.match(parse_basic_auth(request.headers.get("authorization"))):
             return await self._reject(route, peer, "missing or wrong HTTP Basic credentials")
-        body = await _read_body(request, MAX_BODY_BYTES)
-        if body is None:
-            return await self._reject(
-                route, peer, f"body over {MAX_BODY_BYTES} bytes or cut off", status=413
-            )
-        signature = request.headers.get("content-signature")
         assert self.verifier is not None  # set at start
-        if not self.verifier.verify(body, signature):
-            reason = "invalid Content-Signature" if signature else "no Content-Signature"
-            return await self._reject(route, peer, reason)
+        body = await self._verified_body(request, route, peer, self.verifier)
+        if isinstance(body, Response):
+            return body
         digest = hashlib.sha256(body).hexdigest()
         try:
             notice = read_notice(route, body)
@@ -266,19 +247,25 @@ class Receiver:
             )
         except Exception as exc:  # any failure to commit: the provider must retry
             return _write_failed(route, exc)
-        log.info(
-            "%s %s %s (%s) -> %s %s%s",
-            route,
-            notice.kind,
-            notice.object_id,
-            notice.native_status,
-            _ref(verdict),
-            verdict.verdict,
-            f": {verdict.detail}" if verdict.detail else "",
-        )
-        return JSONResponse({"verdict": verdict.verdict, "notification": verdict.notification_id})
+        return _answer(route, notice, verdict)
 
     # -- helpers ----------------------------------------------------------------------
+
+    async def _verified_body(
+        self, request: Request, route: str, peer: str, verifier: SignatureVerifier | HmacVerifier
+    ) -> bytes | Response:
+        """The body when it is small enough and ``Content-Signature`` is right for it;
+        otherwise the refusal (413 or 401) to send."""
+        body = await _read_body(request, MAX_BODY_BYTES)
+        if body is None:
+            return await self._reject(
+                route, peer, f"body over {MAX_BODY_BYTES} bytes or cut off", status=413
+            )
+        signature = request.headers.get("content-signature")
+        if not verifier.verify(body, signature):
+            reason = "invalid Content-Signature" if signature else "no Content-Signature"
+            return await self._reject(route, peer, reason)
+        return body
 
     async def _write(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await anyio.to_thread.run_sync(
@@ -390,22 +377,19 @@ def _write_failed(route: str, exc: Exception) -> Response:
     return JSONResponse({"error": "not recorded; retry later"}, status_code=500)
 
 
-def _record_unmatched(
-    ledger: Ledger, notice: PaytureNotice, why: str, digest: str, received_at: datetime
-) -> Verdict:
-    with ledger.write():
-        notification_id = ledger.record_notification(
-            provider="payture",
-            verdict="unknown_object",
-            kind=notice.kind,
-            provider_object_id=notice.bill_id,
-            status_reported=notice.native_status,
-            detail=why,
-            dedupe_key=notice.dedupe_key,
-            body_sha256=digest,
-            received_at=received_at,
-        )
-    return Verdict("unknown_object", why, notification_id=notification_id)
+def _answer(route: str, notice: Notice | PaytureNotice, verdict: Verdict) -> Response:
+    """Log what was made of a notice and answer 200 with the verdict (after the commit)."""
+    log.info(
+        "%s %s %s (%s) -> %s %s%s",
+        route,
+        notice.kind,
+        notice.object_id,
+        notice.native_status,
+        _ref(verdict),
+        verdict.verdict,
+        f": {verdict.detail}" if verdict.detail else "",
+    )
+    return JSONResponse({"verdict": verdict.verdict, "notification": verdict.notification_id})
 
 
 def _ref(verdict: Verdict) -> str:

@@ -29,7 +29,7 @@ bill's payment), dedupe key ``payture:bill:<bill_id>:<status>``.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -115,20 +115,44 @@ def apply_payture_notice(
         bill = ledger.get_bill(bill_id)
         assert bill is not None  # bills are never deleted
         verdict = _verdict(billing, bill, notice, seen)
-        notification_id = ledger.record_notification(
-            provider="payture",
-            verdict=verdict.verdict,
-            kind=notice.kind,
-            object_type="bill",
-            object_id=bill.id,
-            provider_object_id=notice.bill_id,
-            status_reported=notice.native_status,
-            detail=verdict.detail,
-            dedupe_key=notice.dedupe_key,
-            body_sha256=body_sha256,
-            received_at=received_at,
-        )
-    return Verdict(verdict.verdict, verdict.detail, "bill", bill.id, notification_id)
+        return _recorded(ledger, notice, verdict, body_sha256, received_at)
+
+
+def record_unmatched(
+    ledger: Ledger,
+    notice: PaytureNotice,
+    why: str,
+    body_sha256: str | None,
+    received_at: datetime | None,
+) -> Verdict:
+    """Record a notice about no bill of ours (verdict ``unknown_object``)."""
+    with ledger.write():
+        verdict = Verdict("unknown_object", why)
+        return _recorded(ledger, notice, verdict, body_sha256, received_at)
+
+
+def _recorded(
+    ledger: Ledger,
+    notice: PaytureNotice,
+    verdict: Verdict,
+    body_sha256: str | None,
+    received_at: datetime | None,
+) -> Verdict:
+    """Write the notifications row for ``verdict``; return it with the row's id."""
+    notification_id = ledger.record_notification(
+        provider="payture",
+        verdict=verdict.verdict,
+        kind=notice.kind,
+        object_type=verdict.object_type,
+        object_id=verdict.object_id,
+        provider_object_id=notice.bill_id,
+        status_reported=notice.native_status,
+        detail=verdict.detail,
+        dedupe_key=notice.dedupe_key,
+        body_sha256=body_sha256,
+        received_at=received_at,
+    )
+    return replace(verdict, notification_id=notification_id)
 
 
 def _verdict(billing: Billing, bill: Bill, notice: PaytureNotice, seen: Any) -> Verdict:
