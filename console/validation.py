@@ -20,7 +20,8 @@ The rules, and why:
   data belongs on the provider's hosted page, never in our ledger or logs. Runs
   are split where they have separators, so ``4200 0000 0000 0000 1`` is still
   caught; a long run without separators (an order number) is only checked whole.
-  Runs starting with 0 or made of one repeated digit are not card numbers.
+  Runs starting with 0 or made of one repeated digit are not card numbers, nor
+  are runs glued to a letter (part of an id such as a bePaid uid ``412345678-1000ab1c9``).
 * **URLs** are absolute ``http``/``https`` with a host, at most 2048
   characters, no spaces, no ``user:password@``; ``javascript:``, ``data:`` and
   ``file:`` are refused by name. Live mode requires ``https``.
@@ -100,7 +101,9 @@ __all__ = [
 
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # A digit run: digits with at most one space or dash between two digits.
-_DIGIT_RUN = re.compile(r"(?<![\d])\d(?:[ -]?\d)*(?![\d])")
+#: A run of digits with single spaces or dashes between them, not glued to a letter or
+#: digit: ``412345678-1000ab1c9`` (a bePaid uid: digits, dash, hex) is an id, not a card.
+_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])\d(?:[ -]?\d)*(?![0-9A-Za-z])")
 _EMAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+")
 _DOMAIN_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _LANGUAGE = re.compile(r"[a-z]{2}")

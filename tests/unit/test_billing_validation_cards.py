@@ -27,6 +27,8 @@ LEFT_ALONE = [
     "1111111111111111",  # one repeated digit: a placeholder
     "4200  0000 0000 0000",  # two spaces break the run: 4 + 12 digits
     "550e8400-e29b-41d4-a716-446655440001",
+    "412345678-1000ab1c9",  # a bePaid uid: 13 Luhn-valid digits, but glued to hex letters
+    "https://checkout.bepaid.by/v2/transactions/412345678-1000ab1c9",
 ]
 
 
