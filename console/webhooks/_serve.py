@@ -56,8 +56,9 @@ def serve(
     try:
         app = create_app(settings, ledger)
         port = port or settings.webhook_port
+        routes = "/bepaid, /beyag" + (" and /payture" if settings.payture else "")
         print(
-            f"Notification receiver: http://{host}:{port}/notifications/bepaid and /beyag "
+            f"Notification receiver: http://{host}:{port}/notifications{routes} "
             f"({settings.mode} mode, ledger {ledger.path})",
             flush=True,
         )
