@@ -95,6 +95,10 @@ class Actor:
     name: str
     role: Role
     origin: str = "console"  # e.g. "page:new-payment", "cli", "webhook", "sync"
+    # The sign-in session of a person (its ledger id, not the cookie's token). Billing
+    # re-checks such an actor's session and current role before every action
+    # (console.sessions.Authority); actors without one are processes (sync, CLI, tests).
+    session: str | None = None
 
 
 #: The actor used in local mode (no users configured) and by trusted processes.

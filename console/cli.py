@@ -4,6 +4,12 @@
 sandbox, then the notification receiver (when a notification URL is configured —
 always in sandbox mode), then the Streamlit console, all on loopback; it prints the
 URLs and keeps them alive until Ctrl-C, stopping all if one dies.
+
+Paths: every file path (``--ledger``, ``--state``, ``--secrets``, and the same settings
+from the environment or the secrets file) is made absolute here, against the folder
+the command was started in, and ``run`` hands the absolute paths to each process it
+starts (:mod:`console.paths`). Started from any folder, the console, the receiver
+and ``user add`` agree on one ledger and one secrets file.
 """
 
 from __future__ import annotations
@@ -19,11 +25,11 @@ from pathlib import Path
 
 import httpx
 
-from console.config import Settings, check_users_for_console, load_settings
+from console.config import Settings, load_settings
 from console.errors import ConsoleError
+from console.paths import ENV_PREFIX, SECRETS_ENV, absolute, secrets_path
 
-ROOT = Path(__file__).resolve().parent.parent
-APP_FILE = ROOT / "streamlit_app.py"
+CONSOLE_ADDRESS = "127.0.0.1"  # run serves loopback only; put a TLS proxy in front for a team
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    for name in ("ledger", "state", "secrets"):  # relative to the folder the person is in
+        if getattr(args, name, None):
+            setattr(args, name, str(absolute(getattr(args, name))))
     handler = {
         "run": cmd_run,
         "sandbox": cmd_sandbox,
@@ -138,11 +147,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    check_users_for_console(settings)  # live mode refuses to start without users
     env = dict(os.environ)
+    env[SECRETS_ENV] = str(secrets_path(env))
     if args.ledger:
-        env["MERCHANT_CONSOLE_LEDGER"] = args.ledger
+        env[ENV_PREFIX + "LEDGER"] = args.ledger
+    settings = load_settings(env)
+    check_address(settings, CONSOLE_ADDRESS)  # live mode refuses to start without users
+    # Every process gets the same absolute files, whatever folder it runs in.
+    env[ENV_PREFIX + "LEDGER"] = str(settings.ledger_path)
+    env[ENV_PREFIX + "SANDBOX_STATE"] = str(settings.sandbox_state)
     children: list[subprocess.Popen] = []
     # A service manager or test harness stops us with SIGTERM: make it unwind like
     # Ctrl-C so the `finally` below stops every child instead of orphaning them.
@@ -160,7 +173,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             _wait_until_up(f"{settings.sandbox_url}/__sandbox/health", children[-1], "sandbox")
             print(f"Sandbox:  {settings.sandbox_url}  (shop sandbox-shop / sandbox-secret)")
         if settings.webhook_url and settings.bepaid:
-            children.append(_start_receiver(settings, args.ledger, env))
+            children.append(_start_receiver(settings, env))
             health = f"http://127.0.0.1:{settings.webhook_port}/health"
             _wait_until_up(health, children[-1], "notification receiver")
             print(f"Receiver: {settings.webhook_url}  (notifications from providers)")
@@ -169,7 +182,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         children.append(_start_console(args.port, env))
         _wait_until_up(f"http://127.0.0.1:{args.port}/_stcore/health", children[-1], "console")
         mode = "SANDBOX" if settings.is_sandbox else "LIVE"
-        print(f"Console:  http://127.0.0.1:{args.port}  ({mode} mode)  — Ctrl-C to stop")
+        print(f"Ledger:   {settings.ledger_path}")
+        print(
+            f"Secrets:  {settings.secrets_path}"
+            + ("" if settings.secrets_path.exists() else " (none)")
+        )
+        sign_in = (
+            "local mode, no login (127.0.0.1 only)" if settings.is_local else "sign-in required"
+        )
+        print(f"Console:  http://127.0.0.1:{args.port}  ({mode} mode, {sign_in})  — Ctrl-C to stop")
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         return 1
@@ -188,6 +209,12 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+def check_address(settings: Settings, address: str) -> None:
+    from console.ui.server import check_address as check  # late: it imports Streamlit
+
+    check(settings, address)
+
+
 def _start_sandbox(settings: Settings, env: dict[str, str]) -> subprocess.Popen:
     settings.sandbox_state.parent.mkdir(parents=True, exist_ok=True)
     command = [
@@ -204,30 +231,16 @@ def _start_sandbox(settings: Settings, env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter and module
 
 
-def _start_receiver(
-    settings: Settings, ledger: str | None, env: dict[str, str]
-) -> subprocess.Popen:
+def _start_receiver(settings: Settings, env: dict[str, str]) -> subprocess.Popen:
     command = [sys.executable, "-m", "console.webhooks", "--port", str(settings.webhook_port)]
-    if ledger:
-        command += ["--ledger", ledger]
+    command += ["--ledger", str(settings.ledger_path)]
     return subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter and module
 
 
 def _start_console(port: int, env: dict[str, str]) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(APP_FILE),
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-    ]
-    return subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: S603 - our own interpreter
+    command = [sys.executable, "-m", "console.ui.server", "--port", str(port)]
+    command += ["--address", CONSOLE_ADDRESS]
+    return subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter and module
 
 
 def _wait_until_up(url: str, child: subprocess.Popen, name: str, timeout: float = 60) -> None:

@@ -28,20 +28,24 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from console.auth import UserRecord
+from console import paths
+from console.auth import Role, UserRecord
 from console.errors import ConfigError
 from console.money import DEFAULT_MAXIMUM
+from console.paths import ENV_PREFIX, absolute
 from console.sandbox.core import DEFAULT_ACCESS_TOKEN, DEFAULT_SECRET_KEY, DEFAULT_SHOP_ID
 from console.users import parse_users
 
-ENV_PREFIX = "MERCHANT_CONSOLE_"
-DEFAULT_SECRETS_PATH = Path(".streamlit/secrets.toml")
 DEFAULT_LEDGER = "data/ledger.db"
+DEFAULT_SANDBOX_STATE = "data/sandbox.db"
+#: A signed-in person is signed out after this long without any action (``session_idle_minutes``).
+DEFAULT_SESSION_IDLE_MINUTES = 8 * 60
 DEFAULT_SANDBOX_PORT = 8600
 DEFAULT_WEBHOOK_PORT = 8601
 
@@ -98,6 +102,37 @@ class PaytureSettings:
 
 
 @dataclass(frozen=True)
+class SsoSettings:
+    """Single sign-on through Streamlit's ``st.login`` (OpenID Connect, via Authlib).
+
+    ``[auth]`` in the secrets file is Streamlit's own section (``redirect_uri``,
+    ``cookie_secret``, ``client_id``, ``client_secret``, ``server_metadata_url``, or named
+    providers as ``[auth.NAME]``); the console hands it to Streamlit unchanged. ``[sso]``
+    says who gets which role: ``claim`` names the identity claim that identifies a
+    person (default ``email``), and ``[sso.roles]`` maps its values — an exact value, or
+    ``*@domain`` for everyone of a domain — to a console role. An identity with no
+    mapping gets no access.
+    """
+
+    claim: str
+    roles: dict[str, Role]
+    provider: str | None  # the [auth.NAME] to use, None for the plain [auth] section
+    provider_label: str  # shown on the login page's button
+    streamlit_auth: dict[str, Any] = field(repr=False)  # [auth], passed to Streamlit as is
+
+    def role_for(self, value: object) -> Role | None:
+        """The role mapped to a claim value (exact first, then ``*@domain``); None: no access."""
+        if not isinstance(value, str) or not value.strip():
+            return None
+        key = value.strip().lower()
+        if key in self.roles:
+            return self.roles[key]
+        if "@" in key:
+            return self.roles.get("*@" + key.rsplit("@", 1)[1])
+        return None
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the console, CLI and receiver need, validated at start."""
 
@@ -120,6 +155,11 @@ class Settings:
     source: str = field(default="defaults")  # where settings came from, for the UI
     # Console users by name; empty means local mode (no login). Not in repr: no hashes in logs.
     users: dict[str, UserRecord] = field(default_factory=dict, repr=False, hash=False)
+    # The secrets file these settings were read from (absolute), whether or not it exists.
+    secrets_path: Path = field(default_factory=paths.secrets_path)
+    # A signed-in person is signed out after this long without an action.
+    session_idle: timedelta = timedelta(minutes=DEFAULT_SESSION_IDLE_MINUTES)
+    sso: SsoSettings | None = field(default=None, repr=False, hash=False)
 
     @property
     def is_sandbox(self) -> bool:
@@ -127,8 +167,9 @@ class Settings:
 
     @property
     def is_local(self) -> bool:
-        """Local mode: no users configured, so no login (only allowed outside live mode)."""
-        return not self.users
+        """Local mode: no users and no single sign-on configured, so no login (never in
+        live mode, and only on a loopback address)."""
+        return not self.users and self.sso is None
 
     def masked(self) -> dict[str, Any]:
         """Settings for display (Activity page, `--help`-style dumps); secrets masked."""
@@ -139,7 +180,11 @@ class Settings:
             "max amount (minor units)": self.max_amount_minor,
             "notification URL": self.webhook_url or "not set (status by polling only)",
             "timeouts (connect / read, s)": f"{self.connect_timeout} / {self.read_timeout}",
-            "users": f"{len(self.users)} configured" if self.users else "none (local mode)",
+            "users": f"{len(self.users)} configured" if self.users else "none",
+            "single sign-on": _sso_summary(self.sso),
+            "sign-in": "local mode (no login, loopback only)" if self.is_local else "required",
+            "idle sign-out": f"after {int(self.session_idle.total_seconds() // 60)} min",
+            "secrets file": str(self.secrets_path),
         }
         if self.bepaid:
             shown |= {
@@ -156,6 +201,12 @@ class Settings:
                 "Payture access token": _mask(self.payture.access_token),
             }
         return shown
+
+
+def _sso_summary(sso: SsoSettings | None) -> str:
+    if sso is None:
+        return "not configured"
+    return f"{sso.provider_label}: {len(sso.roles)} role mapping(s) on claim {sso.claim!r}"
 
 
 def _mask(secret: Secret) -> str:
@@ -195,7 +246,7 @@ def load_settings(
         ConfigError: a setting is missing or malformed; the message names it.
     """
     env = os.environ if env is None else env
-    path = Path(secrets_path or env.get(ENV_PREFIX + "SECRETS", DEFAULT_SECRETS_PATH))
+    path = paths.secrets_path(env, secrets_path)
     file_data = _read_secrets(path)
     src = _Source(env, file_data)
 
@@ -241,23 +292,32 @@ def load_settings(
             "(for example Europe/Minsk or UTC)."
         ) from None
 
+    users = parse_users(file_data)
+    sso = _sso(file_data)
     return Settings(
         mode=mode,
-        ledger_path=Path(str(src.get(None, "ledger", DEFAULT_LEDGER))),
+        ledger_path=_path(src, None, "ledger", DEFAULT_LEDGER),
         timezone=timezone,
         max_amount_minor=_int(src, None, "max_amount_minor", DEFAULT_MAXIMUM, 1, 10**15),
         bepaid=bepaid,
         payture=payture,
         sandbox_url=sandbox_url,
         sandbox_port=sandbox_port,
-        sandbox_state=Path(str(src.get("sandbox", "state", "data/sandbox.db"))),
+        sandbox_state=_path(src, "sandbox", "state", DEFAULT_SANDBOX_STATE),
         sandbox_speed=_speed(src),
         webhook_port=webhook_port,
         webhook_url=_webhook_url(src, webhook_port, live=live),
         connect_timeout=_float(src, "http", "connect_timeout", 5.0),
         read_timeout=_float(src, "http", "read_timeout", 20.0),
         source=str(path) if file_data else "environment and defaults",
-        users=parse_users(file_data),
+        users=users,
+        secrets_path=path,
+        session_idle=timedelta(
+            minutes=_int(
+                src, None, "session_idle_minutes", DEFAULT_SESSION_IDLE_MINUTES, 5, 7 * 24 * 60
+            )
+        ),
+        sso=sso,
     )
 
 
@@ -267,20 +327,69 @@ def check_users_for_console(settings: Settings) -> None:
     Raises:
         ConfigError: live mode and no ``[users.NAME]`` in the secrets file.
     """
-    if settings.mode == "live" and not settings.users:
+    if settings.mode == "live" and settings.is_local:
         raise ConfigError(
             "Live mode refuses to start without users: add one with "
-            "merchant-console user add NAME --role admin"
+            "merchant-console user add NAME --role admin (or configure single sign-on)."
         )
 
 
 def _read_secrets(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        return {}
+    where = f"The secrets file {path} (MERCHANT_CONSOLE_SECRETS)"
     try:
+        if not path.exists():
+            return {}
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{where} is a folder, not a file.") from None
+    except OSError as exc:
+        raise ConfigError(f"{where} cannot be read: {exc.strerror or exc}.") from None
+
+
+def _path(src: _Source, section: str | None, key: str, default: str) -> Path:
+    """A file setting, made absolute against the folder the command started in."""
+    raw = src.get(section, key, default)
+    if not isinstance(raw, str) or not raw.strip() or "\x00" in raw:
+        raise ConfigError(f"{src.name(section, key)} must be a file path, not {raw!r}.")
+    return absolute(raw.strip())
+
+
+def _sso(file_data: Mapping[str, Any]) -> SsoSettings | None:
+    """``[auth]`` + ``[sso]`` (see :class:`SsoSettings`); None when ``[auth]`` is absent."""
+    auth = file_data.get("auth")
+    sso = file_data.get("sso", {})
+    if auth is None:
+        if sso:
+            raise ConfigError(
+                "[sso] needs Streamlit's [auth] section (the OpenID Connect provider)."
+            )
+        return None
+    if not isinstance(auth, dict) or not isinstance(sso, dict):
+        raise ConfigError("[auth] and [sso] in the secrets file must be tables.")
+    for key in ("redirect_uri", "cookie_secret"):
+        if not str(auth.get(key) or "").strip():
+            raise ConfigError(f"[auth] {key} is required for single sign-on (see st.login).")
+    named = [name for name, value in auth.items() if isinstance(value, dict)]
+    provider = str(sso.get("provider") or (named[0] if len(named) == 1 else "")) or None
+    if provider is not None and provider not in named:
+        raise ConfigError(f"[sso] provider {provider!r} has no [auth.{provider}] section.")
+    if provider is None and named:
+        raise ConfigError("[sso] provider must name one of " + ", ".join(sorted(named)) + ".")
+    claim = str(sso.get("claim") or "email").strip()
+    table = sso.get("roles", {})
+    if not isinstance(table, dict):
+        raise ConfigError("[sso.roles] must map identities to roles.")
+    roles: dict[str, Role] = {}
+    for who, role in table.items():
+        if role not in set(Role):
+            raise ConfigError(
+                f"[sso.roles] {who!r} must be one of {', '.join(Role)}, not {role!r}."
+            )
+        roles[str(who).strip().lower()] = Role(role)
+    label = str(sso.get("label") or "single sign-on").strip()
+    return SsoSettings(claim, roles, provider, label, dict(auth))
 
 
 def _bepaid_live(src: _Source) -> BepaidSettings:

@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from console import paths
 from console.auth import (
     USER_NAME,
     MalformedPasswordHash,
@@ -283,7 +284,7 @@ def run_user_add_command(
     ``password_stdin``; prints a one-line confirmation (never the password) and
     returns the exit status: 0 on success, 1 when refused.
     """
-    path = Path(secrets_path or os.environ.get("MERCHANT_CONSOLE_SECRETS") or _default_path())
+    path = paths.secrets_path(given=secrets_path)
     try:
         existed = name in _parse(_read_text(path), path).get("users", {})
         if existed and not replace:  # say so before asking for a password
@@ -296,12 +297,6 @@ def run_user_add_command(
     verb = "Updated" if existed else "Added"
     print(f"{verb} user {name} ({role}) in {path}; the console now asks for a login.")
     return 0
-
-
-def _default_path() -> Path:
-    from console.config import DEFAULT_SECRETS_PATH  # late: config imports this module
-
-    return DEFAULT_SECRETS_PATH
 
 
 def _password_from_stdin(stream: TextIO) -> str:

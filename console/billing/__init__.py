@@ -93,6 +93,7 @@ from console.billing._errors import (
     UnknownObject,
 )
 from console.billing._import import Importing
+from console.billing._once import new_idempotency_key
 from console.billing._results import (
     CanceledSubscription,
     Change,
@@ -135,5 +136,6 @@ __all__ = [
     "ProviderRejectedInput",
     "Refreshed",
     "UnknownObject",
+    "new_idempotency_key",
     "new_tracking_id",
 ]

@@ -30,6 +30,7 @@ from console.providers import (
     ProviderValidationError,
     SandboxOnlyOperation,
 )
+from console.sessions import Authority, Directory
 from console.status import BillStatus, SubscriptionStatus
 from console.validation import FORM
 
@@ -77,6 +78,7 @@ class BillingBase:
         clock: Callable[[], datetime] = utc_now,
         creating_grace: timedelta = CREATING_GRACE,
         return_url: str | None = None,
+        authority: Authority | None = None,
     ) -> None:
         """Build the use cases over ``settings`` and ``ledger``.
 
@@ -88,12 +90,15 @@ class BillingBase:
             creating_grace: see :data:`CREATING_GRACE`.
             return_url: where APM payers come back to when the form leaves it empty
                 (your shop's thank-you page); see the package docstring.
+            authority: who a person is *now* (session, current role); by default the
+                people of ``settings.secrets_path`` and the sessions in ``ledger``.
         """
         self.settings = settings
         self.ledger = ledger
         self.clock = clock
         self.creating_grace = creating_grace
         self.return_url = return_url
+        self.authority = authority or Authority(ledger, Directory(settings.secrets_path))
         self._clients: dict[str, Any] = {"bepaid": bepaid, "beyag": beyag, "payture": payture}
         self._lock = threading.Lock()
 
@@ -146,13 +151,17 @@ class BillingBase:
         what: str,
         object_type: str | None = None,
         object_id: int | str | None = None,
-    ) -> None:
-        """``console.auth.require``, writing a ``refused`` audit row when it says no."""
+    ) -> Actor:
+        """The actor as they stand now (:meth:`Authority.current`: session still open,
+        role unchanged), checked by ``console.auth.require``; a ``refused`` audit row
+        when either says no. Returns the current actor."""
         try:
-            require(actor, action)
+            current = self.authority.current(actor)
+            require(current, action)
         except PermissionDenied as exc:
             self.audit(actor, what, object_type, object_id, "refused", exc.message)
             raise
+        return current
 
     def audit(
         self,

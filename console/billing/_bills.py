@@ -9,13 +9,15 @@ docstring for what happens when the provider fails or its answer is lost.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from console.auth import Action, Actor
 from console.billing._base import BillingBase, new_tracking_id
+from console.billing._once import Once
 from console.billing._results import CreatedBill, form_data, form_of
-from console.ledger import Bill
+from console.ledger import Bill, IdempotencyRow
 from console.providers import (
     BillExtras,
     OutcomeUnknown,
@@ -26,8 +28,10 @@ from console.providers import (
 from console.providers.payture import EXTENDED_KEYS, extended_of
 from console.status import BillStatus
 from console.validation import (
+    FORM,
     PAY_LINK_MAX_LIFETIME,
     Fields,
+    InvalidInput,
     identifier,
     text,
     uuid_text,
@@ -106,6 +110,7 @@ class BillCreation(BillingBase):
         decline_url: str | None = None,
         fail_url: str | None = None,
         language: str | None = None,
+        idempotency_key: str | None = None,
     ) -> CreatedBill:
         """A card pay link through bePaid's hosted checkout.
 
@@ -142,11 +147,19 @@ class BillCreation(BillingBase):
         }
         lang = fields.check("language", language_rule, language)
         fields.raise_if_any()
+        once = Once.of(idempotency_key, "create_pay_link", {
+            "amount": minor, "currency": code, "description": about, "email": email,
+            "urls": urls, "language": lang,
+        })  # fmt: skip
         client = self.client("bepaid")
-        bill = self._start_bill(
+        started = self._start_bill(
+            actor, "create_pay_link", once, "pay link",
             "bepaid", "card_link", "link", minor, code, about, email, expiry,
             extra={"language": lang} if lang else None,
         )  # fmt: skip
+        if isinstance(started, CreatedBill):
+            return started
+        bill = started
         try:
             link = client.create_checkout(
                 amount=minor,
@@ -187,6 +200,7 @@ class BillCreation(BillingBase):
         expires_at: datetime | None = None,
         language: str | None = None,
         customer: Mapping[str, str | None] | None = None,
+        idempotency_key: str | None = None,
     ) -> CreatedBill:
         """An alternative-payment-method payment (beGateway beyag); the result's ``form``
         is the HTML form that sends the payer to the payment system.
@@ -221,15 +235,23 @@ class BillCreation(BillingBase):
         lang = fields.check("language", language_rule, language)
         payer = _apm_customer(fields, customer)
         fields.raise_if_any()
+        once = Once.of(idempotency_key, "create_apm_payment", {
+            "amount": minor, "currency": code, "description": about, "method": method,
+            "return_url": back, "email": email, "language": lang, "payer": payer,
+        })  # fmt: skip
         client = self.client("beyag")
         extra: dict[str, Any] = {"method_type": method}
         if lang:
             extra["language"] = lang
         if payer:
             extra["customer"] = payer
-        bill = self._start_bill(
-            "begateway", "apm", "apm", minor, code, about, email, expiry, extra=extra
-        )
+        started = self._start_bill(
+            actor, "create_apm_payment", once, "payment",
+            "begateway", "apm", "apm", minor, code, about, email, expiry, extra=extra,
+        )  # fmt: skip
+        if isinstance(started, CreatedBill):
+            return started
+        bill = started
         try:
             payment = client.create_payment(
                 amount=minor,
@@ -273,6 +295,7 @@ class BillCreation(BillingBase):
         customer_email: str | None = None,
         amount: str | int | None = None,
         currency: str | None = None,
+        idempotency_key: str | None = None,
     ) -> CreatedBill:
         """A Payture bill through behind-api for a catalogue product.
 
@@ -304,6 +327,10 @@ class BillCreation(BillingBase):
         elif not catalogue:  # live behind-api: the person gives the product's price
             code, minor = self._money(fields, amount, currency)
         fields.raise_if_any()
+        once = Once.of(idempotency_key, "create_payture_bill", {
+            "product": product_key, "user": user, "redirect_url": back, "extended": extras,
+            "description": about, "email": email, "amount": minor, "currency": code,
+        })  # fmt: skip
         client = self.client("payture")
         title = product.title if product else None
         extra: dict[str, Any] = {"product_id": product_key, "method": "billCreate"}
@@ -313,9 +340,13 @@ class BillCreation(BillingBase):
             extra["product_title"] = title
         if extras:
             extra["extended"] = extras
-        bill = self._start_bill(
-            "payture", "payture_bill", "bill", minor, code, about or title, email, None, extra
-        )
+        started = self._start_bill(
+            actor, "create_payture_bill", once, "Payture bill",
+            "payture", "payture_bill", "bill", minor, code, about or title, email, None, extra,
+        )  # fmt: skip
+        if isinstance(started, CreatedBill):
+            return started
+        bill = started
         try:
             if guest:
                 made = client.bill_create_unauthorised(
@@ -374,6 +405,10 @@ class BillCreation(BillingBase):
 
     def _start_bill(
         self,
+        actor: Actor,
+        action: str,
+        once: Once | None,
+        what: str,
         provider: str,
         kind: str,
         tracking_kind: str,
@@ -383,23 +418,57 @@ class BillCreation(BillingBase):
         email: str | None,
         expires_at: datetime | None,
         extra: dict[str, Any] | None,
-    ) -> Bill:
-        """Record the attempt (status ``creating``) before anything is sent."""
-        bill_id = self.ledger.create_bill(
-            provider=provider,
-            kind=kind,
-            tracking_id=new_tracking_id(tracking_kind),
-            amount=minor,
-            currency=currency,
-            description=description,
-            customer_email=email,
-            test=self.test_mode,
-            expires_at=expires_at,
-            extra=extra,
-        )
+    ) -> Bill | CreatedBill:
+        """Record the attempt before anything is sent: the ``creating`` row, a ``started``
+        audit row and the form's idempotency key, in one transaction.
+
+        Returns the new bill, or — when the key was already used — the result of the
+        first submit (nothing recorded, nothing to send).
+        """
+        with self.ledger.write():
+            if once is not None:
+                first = self.ledger.claim_idempotency_key(
+                    once.key, action=action, actor=actor.name, fingerprint=once.fingerprint
+                )
+                if first is not None:
+                    return self._replay_bill(once, first, what)
+            tracking_id = new_tracking_id(tracking_kind)
+            bill_id = self.ledger.create_bill(
+                provider=provider,
+                kind=kind,
+                tracking_id=tracking_id,
+                amount=minor,
+                currency=currency,
+                description=description,
+                customer_email=email,
+                test=self.test_mode,
+                expires_at=expires_at,
+                extra=extra,
+            )
+            self.audit(actor, action, "bill", bill_id, "started", {"tracking_id": tracking_id})
+            if once is not None:
+                self.ledger.settle_idempotency_key(once.key, object_type="bill", object_id=bill_id)
         bill = self.ledger.get_bill(bill_id)
         assert bill is not None
         return bill
+
+    def _replay_bill(self, once: Once, first: IdempotencyRow, what: str) -> CreatedBill:
+        """What a repeated submit of a form gets: the first submit's bill, as it is now."""
+        bill = self.ledger.get_bill(int(first.object_id)) if first.object_id else None
+        once.check_same(first.action, first.fingerprint, bill.ref if bill else None)
+        if bill is None:  # the first submit is between its claim and its row: impossible
+            raise InvalidInput({FORM: "This form is being submitted; wait a moment."})
+        result = bill_result(self, bill, what)
+        if bill.status == BillStatus.CREATING:
+            message = (
+                f"{what.capitalize()} {bill.ref} is being created by this form's first "
+                "submit; it was not sent again."
+            )
+        else:
+            message = f"This form already made {bill.ref}; nothing was sent again. " + (
+                result.message
+            )
+        return replace(result, message=message, repeated=True)
 
     def _created(
         self,

@@ -25,6 +25,8 @@ class CreatedBill:
     form: PayForm | None
     confirming: bool
     message: str
+    #: True when this answers a repeated submit of the same form (nothing was sent).
+    repeated: bool = False
 
     @property
     def ref(self) -> str:
@@ -43,6 +45,7 @@ class CreatedSubscription:
     pay_url: str | None
     confirming: bool
     message: str
+    repeated: bool = False  # answers a repeated submit of the same form (nothing sent)
 
     @property
     def ref(self) -> str:
@@ -60,6 +63,7 @@ class CreatedPlan:
     plan: Plan
     recovered: bool
     message: str
+    repeated: bool = False  # answers a repeated submit of the same form (nothing sent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,7 @@ class CanceledSubscription:
     subscription: Subscription
     already: bool
     message: str
+    repeated: bool = False  # answers a repeated submit of the same form (nothing sent)
 
     @property
     def ref(self) -> str:

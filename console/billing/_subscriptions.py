@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from console.auth import Action, Actor
 from console.billing._base import BillingBase, error_detail, new_tracking_id, provider_field_errors
 from console.billing._errors import (
+    BillingError,
     NotCancelable,
     ProviderFailed,
     ProviderRejectedInput,
     UnknownObject,
 )
+from console.billing._once import Once
 from console.billing._results import CanceledSubscription, CreatedPlan, CreatedSubscription
-from console.ledger import Subscription
+from console.ledger import IdempotencyRow, Subscription
 from console.providers import (
     NewCustomer,
     NewPlan,
@@ -92,7 +94,9 @@ class PlanDraft:
 class SubscriptionUseCases(BillingBase):
     """Use cases for bePaid plans and subscriptions."""
 
-    def create_plan(self, actor: Actor, plan: PlanDraft) -> CreatedPlan:
+    def create_plan(
+        self, actor: Actor, plan: PlanDraft, *, idempotency_key: str | None = None
+    ) -> CreatedPlan:
         """A bePaid plan. Form fields in errors: title, amount, currency, interval,
         interval_unit, trial_amount, trial_interval, trial_unit, billing_cycles,
         number_payment_attempts, language (and ``form``).
@@ -105,12 +109,20 @@ class SubscriptionUseCases(BillingBase):
         new_plan = self._plan(fields, plan)
         fields.raise_if_any()
         assert new_plan is not None
+        once = Once.of(idempotency_key, "create_plan", {"plan": new_plan})
         client = self.client("bepaid")
+        if once is not None:
+            first = self.ledger.claim_idempotency_key(
+                once.key, action="create_plan", actor=actor.name, fingerprint=once.fingerprint,
+                object_type="plan",
+            )  # fmt: skip
+            if first is not None:
+                return self._replay_plan(once, first)
         try:
             created = client.create_plan(new_plan)
         except OutcomeUnknown as exc:
             found = self._same_plan(new_plan)
-            if found is None:
+            if found is None:  # the key stays claimed: this form must not send it again
                 self.audit(actor, "create_plan", "plan", None, "failed", error_detail(exc))
                 raise ProviderFailed(
                     f"{exc.user_message} No plan with these terms is listed yet: check the "
@@ -119,17 +131,41 @@ class SubscriptionUseCases(BillingBase):
                     provider_error=exc,
                 ) from exc
             self.audit(actor, "create_plan", "plan", found.id, "ok", "confirmed by listing")
+            self._settle_plan(once, found)
             return CreatedPlan(
                 found, True, f"Plan {found.id} exists (confirmed after a lost answer)."
             )
         except ProviderError as exc:
+            if once is not None:  # nothing was created: the corrected form may go again
+                self.ledger.release_idempotency_key(once.key)
             self.audit(actor, "create_plan", "plan", None, "failed", error_detail(exc))
             if isinstance(exc, ProviderValidationError):
                 errors = provider_field_errors(exc, PLAN_FIELDS, {})
                 raise ProviderRejectedInput(errors, ref=None, provider_error=exc) from exc
             raise ProviderFailed(exc.user_message, ref=None, provider_error=exc) from exc
         self.audit(actor, "create_plan", "plan", created.id, "ok", {"title": created.title})
+        self._settle_plan(once, created)
         return CreatedPlan(created, False, f"Plan {created.id} created.")
+
+    def _settle_plan(self, once: Once | None, plan: Plan) -> None:
+        if once is not None:
+            self.ledger.settle_idempotency_key(once.key, object_id=plan.id)
+
+    def _replay_plan(self, once: Once, first: IdempotencyRow) -> CreatedPlan:
+        once.check_same(first.action, first.fingerprint, first.object_id)
+        if not first.object_id:
+            raise BillingError(
+                "This form's plan is being created, or bePaid's answer to it was lost: "
+                "check the plans list before creating it again."
+            )
+        try:
+            plan = self.client("bepaid").get_plan(first.object_id)
+        except ProviderError as exc:
+            raise ProviderFailed(exc.user_message, ref=None, provider_error=exc) from exc
+        return CreatedPlan(
+            plan, False, f"This form already made plan {plan.id}; nothing was sent again.",
+            repeated=True,
+        )  # fmt: skip
 
     def list_plans(self, actor: Actor, *, page: int = 1, per_page: int = 50) -> tuple[Plan, ...]:
         """One page of bePaid plans, newest first."""
@@ -163,6 +199,7 @@ class SubscriptionUseCases(BillingBase):
         last_name: str | None = None,
         return_url: str | None = None,
         language: str | None = None,
+        idempotency_key: str | None = None,
     ) -> CreatedSubscription:
         """A bePaid subscription to an existing plan (its id) or an inline plan.
 
@@ -190,8 +227,15 @@ class SubscriptionUseCases(BillingBase):
         lang = fields.check("language", language_rule, language)
         fields.raise_if_any()
         assert terms is not None
+        once = Once.of(idempotency_key, "create_subscription", {
+            "plan": terms if isinstance(terms, NewPlan) else terms.id, "email": email,
+            "ip": ip, "first": first, "last": last, "return_url": back, "language": lang,
+        })  # fmt: skip
         client = self.client("bepaid")
-        sub = self._start_subscription(terms, email)
+        started = self._start_subscription(actor, once, terms, email)
+        if isinstance(started, CreatedSubscription):
+            return started
+        sub = started
         customer = (
             NewCustomer(email=email, ip=ip, first_name=first, last_name=last)
             if email and ip
@@ -236,7 +280,12 @@ class SubscriptionUseCases(BillingBase):
         )
 
     def cancel_subscription(
-        self, actor: Actor, subscription: str | int | Subscription, *, reason: str
+        self,
+        actor: Actor,
+        subscription: str | int | Subscription,
+        *,
+        reason: str,
+        idempotency_key: str | None = None,
     ) -> CanceledSubscription:
         """Cancel at bePaid (the reason is required and kept) and record it.
 
@@ -256,6 +305,26 @@ class SubscriptionUseCases(BillingBase):
         fields = Fields()
         why = fields.check("reason", text, reason, required=True)
         fields.raise_if_any()
+        once = Once.of(idempotency_key, "cancel_subscription", {"sub": sub.id, "reason": why})
+        if once is not None:
+            first = self.ledger.claim_idempotency_key(
+                once.key, action="cancel_subscription", actor=actor.name,
+                fingerprint=once.fingerprint, object_type="subscription", object_id=sub.id,
+            )  # fmt: skip
+            if first is not None:
+                once.check_same(first.action, first.fingerprint, sub.ref)
+                return CanceledSubscription(
+                    sub, is_final(sub.status), f"This form already asked to cancel {sub.ref}; "
+                    f"nothing was sent again. It is {sub.status.value}.", repeated=True,
+                )  # fmt: skip
+        try:
+            return self._cancel(actor, sub, why)
+        except Exception:
+            if once is not None:  # not canceled: the same form may try again
+                self.ledger.release_idempotency_key(once.key)
+            raise
+
+    def _cancel(self, actor: Actor, sub: Subscription, why: str) -> CanceledSubscription:
         if not sub.provider_id:
             raise NotCancelable(
                 f"{sub.ref} was never confirmed at bePaid, so there is nothing to cancel.",
@@ -404,8 +473,44 @@ class SubscriptionUseCases(BillingBase):
                 return plan
         return None
 
-    def _start_subscription(self, terms: Plan | NewPlan, email: str | None) -> Subscription:
-        """Record the attempt (status ``creating``) before anything is sent."""
+    def _start_subscription(
+        self, actor: Actor, once: Once | None, terms: Plan | NewPlan, email: str | None
+    ) -> Subscription | CreatedSubscription:
+        """Record the attempt before anything is sent: the ``creating`` row, a ``started``
+        audit row and the form's idempotency key, in one transaction (or the first
+        submit's result when the key was used already)."""
+        with self.ledger.write():
+            if once is not None:
+                first = self.ledger.claim_idempotency_key(
+                    once.key, action="create_subscription", actor=actor.name,
+                    fingerprint=once.fingerprint,
+                )  # fmt: skip
+                if first is not None:
+                    return self._replay_subscription(once, first)
+            sub = self._record_subscription(terms, email)
+            self.audit(actor, "create_subscription", "subscription", sub.id, "started",
+                       {"tracking_id": sub.tracking_id})  # fmt: skip
+            if once is not None:
+                self.ledger.settle_idempotency_key(
+                    once.key, object_type="subscription", object_id=sub.id
+                )
+        return sub
+
+    def _replay_subscription(self, once: Once, first: IdempotencyRow) -> CreatedSubscription:
+        sub = self.ledger.get_subscription(int(first.object_id)) if first.object_id else None
+        once.check_same(first.action, first.fingerprint, sub.ref if sub else None)
+        assert sub is not None
+        result = subscription_result(self, sub)
+        if sub.status == SubscriptionStatus.CREATING:
+            message = (
+                f"Subscription {sub.ref} is being created by this form's first submit; "
+                "it was not sent again."
+            )
+        else:
+            message = f"This form already made {sub.ref}; nothing was sent again. {result.message}"
+        return replace(result, message=message, repeated=True)
+
+    def _record_subscription(self, terms: Plan | NewPlan, email: str | None) -> Subscription:
         if isinstance(terms, Plan):
             amount, interval, unit = terms.amount, terms.period.interval, terms.period.interval_unit
             plan_id: str | None = terms.id

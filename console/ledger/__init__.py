@@ -47,6 +47,7 @@ from console.ledger._records import (
     console_ref,
 )
 from console.ledger._schema import MIGRATIONS, SCHEMA_VERSION
+from console.ledger._sessions import SESSION_METHODS, IdempotencyRow, SessionRow
 from console.ledger._times import bucket_bounds, from_ms, now_ms, to_ms
 
 __all__ = [
@@ -59,12 +60,14 @@ __all__ = [
     "OUTCOMES",
     "PROVIDERS",
     "SCHEMA_VERSION",
+    "SESSION_METHODS",
     "SOURCES",
     "VERDICTS",
     "AuditEntry",
     "Bill",
     "ConflictingPayment",
     "DuplicateTrackingId",
+    "IdempotencyRow",
     "Ledger",
     "LookupResult",
     "MrrRow",
@@ -73,6 +76,7 @@ __all__ = [
     "OutcomeRow",
     "Payment",
     "RevenueRow",
+    "SessionRow",
     "StatusEvent",
     "Subscription",
     "UnknownRecord",

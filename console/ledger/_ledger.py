@@ -13,6 +13,7 @@ from console.ledger._lookup import Lookups
 from console.ledger._notifications import NotificationWrites
 from console.ledger._payments import PaymentWrites
 from console.ledger._reports import Reports
+from console.ledger._sessions import SessionWrites
 from console.ledger._subscriptions import SubscriptionWrites
 
 
@@ -25,9 +26,10 @@ class Ledger(
     NotificationWrites,
     Lookups,
     Reports,
+    SessionWrites,
 ):
     """The console's SQLite ledger: bills, subscriptions, payments, status history, audit,
-    and the provider notifications received.
+    the provider notifications received, sign-in sessions and idempotency keys.
 
     Open it once per process (``Ledger("data/ledger.db")``) and use it from any
     thread: each thread gets its own connection. Group writes that belong

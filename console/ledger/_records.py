@@ -32,7 +32,7 @@ BILL_KINDS: tuple[str, ...] = ("card_link", "apm", "payture_bill")
 CHANNELS: tuple[str, ...] = (*BILL_KINDS, "subscription")
 OBJECT_TYPES: tuple[str, ...] = ("bill", "subscription")
 SOURCES: tuple[str, ...] = ("console", "poll", "webhook")
-OUTCOMES: tuple[str, ...] = ("ok", "refused", "failed")
+OUTCOMES: tuple[str, ...] = ("ok", "refused", "failed", "started")
 INTERVAL_UNITS: tuple[str, ...] = ("hour", "day", "month")
 
 _REF_PREFIX = {"bill": "B", "subscription": "S"}

@@ -253,6 +253,60 @@ def _v3_notifications(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+_V4_SQL = """
+CREATE TABLE console_sessions (
+    id           TEXT    PRIMARY KEY CHECK (length(id) = 64),
+    user_name    TEXT    NOT NULL,
+    method       TEXT    NOT NULL CHECK (method IN ('password', 'sso')),
+    role         TEXT    NOT NULL,
+    credential   TEXT    NOT NULL,
+    started_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    ended_at     INTEGER,
+    end_reason   TEXT,
+    CHECK ((ended_at IS NULL) = (end_reason IS NULL))
+);
+CREATE INDEX console_sessions_open ON console_sessions (user_name) WHERE ended_at IS NULL;
+CREATE TABLE idempotency_keys (
+    key          TEXT    PRIMARY KEY CHECK (length(key) BETWEEN 16 AND 128),
+    action       TEXT    NOT NULL,
+    actor        TEXT    NOT NULL,
+    fingerprint  TEXT    NOT NULL CHECK (length(fingerprint) = 64),
+    object_type  TEXT    CHECK (object_type IN ('bill', 'subscription', 'plan')),
+    object_id    TEXT,
+    result       TEXT,
+    created_at   INTEGER NOT NULL
+);
+"""
+
+
+_V4_AUDIT_SQL = f"""
+CREATE TABLE audit_log_v4 (
+    id          INTEGER PRIMARY KEY,
+    at          INTEGER NOT NULL,
+    actor       TEXT    NOT NULL,
+    action      TEXT    NOT NULL,
+    object_type TEXT,
+    object_id   TEXT,
+    outcome     TEXT    NOT NULL CHECK ({one_of("outcome", "ok", "refused", "failed", "started")}),
+    detail      TEXT,
+    origin      TEXT
+);
+INSERT INTO audit_log_v4 (id, at, actor, action, object_type, object_id, outcome, detail, origin)
+    SELECT id, at, actor, action, object_type, object_id, outcome, detail, origin FROM audit_log;
+DROP TABLE audit_log;
+ALTER TABLE audit_log_v4 RENAME TO audit_log;
+CREATE INDEX audit_log_object ON audit_log (object_type, object_id) WHERE object_type IS NOT NULL;
+"""
+
+
+def _v4_sessions_and_idempotency(db: sqlite_utils.Database) -> None:
+    # The audit log gains the outcome "started": a create or refund is audited when it
+    # is recorded, before the provider is called (SQLite changes a CHECK by rebuilding).
+    for statement in split_statements(_V4_SQL + _V4_AUDIT_SQL):
+        db.execute(statement)
+
+
 @dataclass(frozen=True)
 class Migration:
     """One forward step; applying it turns schema version ``version - 1`` into ``version``."""
@@ -266,6 +320,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "bills, subscriptions, payments, status events, audit log", _v1_initial),
     Migration(2, "demo flags, audit origin, lower-cased e-mails", _v2_demo_and_origin),
     Migration(3, "notifications received, with their verdicts", _v3_notifications),
+    Migration(
+        4,
+        "sign-in sessions, idempotency keys, audited attempts",
+        _v4_sessions_and_idempotency,
+    ),
 )
 
 #: The schema version this console writes.

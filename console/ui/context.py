@@ -14,6 +14,7 @@ under a fingerprint of the settings it was built from, so an edited secrets file
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import streamlit as st
 
@@ -21,6 +22,7 @@ from console.auth import Actor
 from console.billing import Billing
 from console.config import Settings, load_settings
 from console.ledger import Ledger
+from console.sessions import Authority, Directory
 
 ACTOR_KEY = "auth_actor"
 
@@ -44,15 +46,28 @@ def ledger() -> Ledger:
 
 
 @st.cache_resource(show_spinner=False)
-def _billing(fingerprint: str, _settings: Settings, _ledger: Ledger) -> Billing:
+def _authority(ledger_path: str, secrets_path: str) -> Authority:
+    return Authority(_ledger(ledger_path), Directory(Path(secrets_path)))
+
+
+def authority() -> Authority:
+    """Sessions and the people of the secrets file as they are now (one per process)."""
+    current = settings()
+    return _authority(str(current.ledger_path), str(current.secrets_path))
+
+
+@st.cache_resource(show_spinner=False)
+def _billing(
+    fingerprint: str, _settings: Settings, _ledger: Ledger, _authority: Authority
+) -> Billing:
     # Keyed by the fingerprint only: the underscore arguments are not hashed.
-    return Billing(_settings, _ledger)
+    return Billing(_settings, _ledger, authority=_authority)
 
 
 def billing() -> Billing:
     """The process's billing use cases over the current settings and the shared ledger."""
     current = settings()
-    return _billing(settings_fingerprint(current), current, ledger())
+    return _billing(settings_fingerprint(current), current, ledger(), authority())
 
 
 def settings_fingerprint(current: Settings) -> str:
@@ -60,6 +75,7 @@ def settings_fingerprint(current: Settings) -> str:
     parts: list[str] = [
         current.mode,
         str(current.ledger_path),
+        str(current.secrets_path),
         current.timezone.key,
         str(current.max_amount_minor),
         current.sandbox_url,
@@ -80,7 +96,12 @@ def set_actor(actor: Actor) -> None:
 
 
 def actor() -> Actor:
-    """The user the login gate let in for this rerun (pages run after the entry script)."""
+    """The user the login gate let in for this rerun (pages run after the entry script).
+
+    In a widget callback (which Streamlit runs *before* the entry script) this is the
+    actor of the previous run; that is safe because billing re-checks the person's
+    session and current role before it acts (:meth:`console.sessions.Authority.current`).
+    """
     try:
         return st.session_state[ACTOR_KEY]
     except KeyError:

@@ -1,100 +1,153 @@
-"""The login gate: call :func:`require_user` at the top of the entry script.
+"""The login gate of every script run: call :func:`require_user` at the top of the entry script.
 
-* **Local mode** (no users configured, not live): no login; the acting user is
-  :data:`~console.auth.LOCAL_ADMIN` and a sidebar caption says so.
-* **Users configured**: a login form until the person authenticates; the session
-  then remembers the user (Streamlit session state lives on the server, per browser
-  tab) and the sidebar offers *Log out*. Each rerun re-reads the user from the
-  settings, so a removed user or a changed password ends open sessions and a
-  changed role applies at once.
-* **Live mode without users**: an error and nothing else (see
-  :func:`console.config.check_users_for_console`).
+* **Local mode** (no users, no single sign-on, never live): no login; the acting user
+  is :data:`~console.auth.LOCAL_ADMIN` and a sidebar caption says so. The gate refuses
+  to serve when the server listens on, or the browser comes from, anything but
+  loopback.
+* **Users configured**: the browser's session cookie (set by the sign-in page,
+  :mod:`console.web.signin`, HttpOnly) names a session that
+  :class:`~console.sessions.Authority` checks on every run: still open, not idle,
+  the person unchanged. Reloads, new tabs and opened links share the cookie, so they
+  stay signed in. Without a valid session the browser is sent to the sign-in page with
+  ``next`` = this page and its query.
+* **Single sign-on**: Streamlit's ``st.login`` identity (``st.user``) is mapped to a
+  role (``[sso.roles]``) and gets a session row of its own (idle timeout, revocation).
+  An identity with no role gets no access.
 
-While nobody is logged in the gate calls ``st.stop()``, so nothing below it renders.
-Wrong name and wrong password get the same message; a locked-out name is told how
-long to wait (lockouts apply to unknown names too, so this reveals nothing).
+*Log out* ends the session on the server, so every tab of that person is signed out
+at its next step, then shows the sign-in page.
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
+from collections.abc import Mapping
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
-from console.auth import LOCAL_ADMIN, LOGIN_THROTTLE, Actor, authenticate, login_name
+from console.auth import LOCAL_ADMIN, Actor, PermissionDenied
 from console.config import Settings, check_users_for_console
 from console.errors import ConfigError
-from console.ledger import Ledger
+from console.sessions import SESSION_COOKIE, Authority, SessionEnded
+from console.ui.navigate import go_to
+from console.web import SSO_START_PARAM, is_loopback, login_url
 
 LOCAL_CAPTION = "Local mode: no users configured — the console listens on 127.0.0.1 only"
-SESSION_KEY = "login.session"  # (user name, fingerprint of the password hash at login)
 ORIGIN = "console"
+_LEAVING = "login_leaving"  # set while st.logout() redirects the browser
 
 
-def require_user(settings: Settings, ledger: Ledger | None) -> Actor:
-    """Return the acting user, or show the login form and stop the script run."""
+def require_user(settings: Settings, authority: Authority) -> Actor:
+    """Return the acting user, or send the browser to sign in and stop the script run."""
     try:
         check_users_for_console(settings)
     except ConfigError as exc:
         st.error(f"**{exc.title}** — {exc.message}")
         st.stop()
     if settings.is_local:
+        _refuse_unless_loopback()
         st.sidebar.caption(LOCAL_CAPTION)
         return LOCAL_ADMIN
-    actor = _signed_in_actor(settings)
-    if actor is None:
-        _login_form(settings, ledger)
+    ended: SessionEnded | None = None
+    token = session_token()
+    if token:
+        try:
+            actor = authority.resume(token, origin=ORIGIN)
+        except SessionEnded as exc:
+            ended = exc
+        else:
+            _account_sidebar(actor, authority)
+            return actor
+    if settings.sso is not None:
+        actor = _single_sign_on(settings, authority)
+        if actor is not None:
+            _account_sidebar(actor, authority)
+            return actor
+    _send_to_sign_in(ended)
+    raise AssertionError("unreachable: st.stop() ends the run")
+
+
+def session_token() -> str | None:
+    """The session token the browser sent with this tab's connection (HttpOnly cookie)."""
+    token = st.context.cookies.get(SESSION_COOKIE)
+    return token if isinstance(token, str) else None  # AppTest has no real cookies
+
+
+def _single_sign_on(settings: Settings, authority: Authority) -> Actor | None:
+    """The signed-in identity as a console user; None when nobody is signed in."""
+    assert settings.sso is not None
+    if not st.user.is_logged_in:
+        if st.query_params.get(SSO_START_PARAM) == "1":
+            st.query_params.clear()
+            _login(settings.sso.provider)
+            st.stop()
+        return None
+    claims: Mapping[str, object] = st.user.to_dict()
+    try:
+        return authority.sign_in_sso(claims, origin=ORIGIN).actor
+    except SessionEnded:
+        st.logout()  # that sign-in is over: leave the identity provider's session too
         st.stop()
-    _account_sidebar(actor, ledger)
-    return actor
+    except PermissionDenied as exc:
+        st.title("Merchant Console")
+        st.error(exc.message, icon=":material/block:")
+        st.button("Log out", on_click=st.logout, key="login_sso_logout")
+        st.stop()
+    return None
 
 
-def _signed_in_actor(settings: Settings) -> Actor | None:
-    session = st.session_state.get(SESSION_KEY)
-    if not session:
-        return None
-    name, fingerprint = session
-    record = settings.users.get(name)
-    if record is None or _fingerprint(record.password_hash) != fingerprint:
-        del st.session_state[SESSION_KEY]  # user removed or password changed: log in again
-        return None
-    return Actor(record.name, record.role, ORIGIN)
-
-
-def _login_form(settings: Settings, ledger: Ledger | None) -> None:
-    st.title("Merchant Console")
-    with st.form("login.form", clear_on_submit=True):
-        st.subheader("Log in")
-        name = st.text_input("User name", key="login.name", autocomplete="username")
-        password = st.text_input(
-            "Password", type="password", key="login.password", autocomplete="current-password"
-        )
-        submitted = st.form_submit_button("Log in", type="primary")
-    if not submitted:
-        return
-    actor = authenticate(settings.users, name, password, ledger=ledger, origin=ORIGIN)
-    if actor is not None:
-        record = settings.users[actor.name]
-        st.session_state[SESSION_KEY] = (actor.name, _fingerprint(record.password_hash))
-        st.rerun()
-    wait = LOGIN_THROTTLE.seconds_locked(login_name(name))
-    if wait:
-        minutes = math.ceil(wait / 60)
-        st.error(f"Too many failed attempts for this name. Try again in {minutes} min.")
+def _login(provider: str | None) -> None:
+    if provider is None:
+        st.login()
     else:
-        st.error("Wrong user name or password.")
+        st.login(provider)
 
 
-def _account_sidebar(actor: Actor, ledger: Ledger | None) -> None:
+def _send_to_sign_in(ended: SessionEnded | None) -> None:
+    if st.session_state.pop(_LEAVING, False):
+        st.stop()  # st.logout() is already taking the browser away
+    target = login_url(_here())
+    if ended is not None:
+        notice = "logout" if ended.reason == "logout" else "ended"
+        target += ("&" if "?" in target else "?") + f"notice={notice}"
+    st.title("Merchant Console")
+    message = ended.message if ended else "Please sign in to use the console."
+    st.info(message, icon=":material/login:")
+    st.markdown(f"[Sign in]({target})")
+    go_to(target)
+    st.stop()
+
+
+def _here() -> str:
+    """This page's path and query, to come back to after signing in."""
+    path = urlsplit(st.context.url or "/").path or "/"
+    query = st.query_params.to_dict()
+    return path + (f"?{urlencode(query)}" if query else "")
+
+
+def _refuse_unless_loopback() -> None:
+    address = str(st.get_option("server.address") or "")
+    client = st.context.ip_address  # None on loopback (and not a string in AppTest)
+    if is_loopback(address) and (not isinstance(client, str) or is_loopback(client)):
+        return
+    st.error(
+        "**Local mode serves this computer only.** No users are configured, so the console "
+        "has no login; it refuses to serve on a network address. Add a user "
+        "(merchant-console user add NAME --role admin) or start it with merchant-console run, "
+        "which listens on 127.0.0.1.",
+        icon=":material/block:",
+    )
+    st.stop()
+
+
+def _account_sidebar(actor: Actor, authority: Authority) -> None:
     st.sidebar.caption(f"Signed in as **{actor.name}** ({actor.role.value})")
-    if st.sidebar.button("Log out", key="login.logout"):
-        if ledger is not None:
-            ledger.audit(actor.name, "logout", outcome="ok", origin=ORIGIN)
-        st.session_state.pop(SESSION_KEY, None)
-        st.rerun()
+    st.sidebar.button("Log out", key="login_logout", on_click=_log_out, args=(actor, authority))
 
 
-def _fingerprint(password_hash: str) -> str:
-    # Session state keeps a digest, not the hash itself.
-    return hashlib.sha256(password_hash.encode("ascii")).hexdigest()
+def _log_out(actor: Actor, authority: Authority) -> None:
+    # The run that follows this callback finds the session ended and opens the sign-in
+    # page (with a "logged out" notice); every other tab does so at its next step.
+    if authority.sign_out(actor) == "sso":
+        st.logout()  # drop Streamlit's identity cookie and the identity provider's session
+        st.session_state[_LEAVING] = True  # the run that follows must not redirect again

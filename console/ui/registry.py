@@ -1,7 +1,8 @@
 """The console's pages: key, file, title, icon and menu section.
 
 The entry script builds ``st.navigation`` from this list, offering only the pages
-whose file exists and that the user's role may open (``console.auth.PAGE_ACTIONS``).
+the user's role may open (``console.auth.PAGE_ACTIONS``). The page files ship inside
+the package (``console/ui/app_pages/``), so an installed wheel has them too.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from pathlib import Path
 
 from console.auth import Actor, allowed_pages
 
-# Not "pages/": Streamlit treats a folder of that name as its legacy multipage app and
-# can serve one of its files before the entry script (and its login gate) has run.
-PAGES_DIR = Path(__file__).resolve().parents[2] / "app_pages"
+# Not "pages/": Streamlit treats a folder of that name beside the entry script as its
+# legacy multipage app and can serve one of its files before the entry script (and its
+# login gate) has run.
+PAGES_DIR = Path(__file__).resolve().parent / "app_pages"
+#: The entry script Streamlit runs for every page: settings, login gate, badge, router.
+ENTRY_SCRIPT = Path(__file__).resolve().parent / "entry.py"
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,15 @@ PAGES: tuple[PageSpec, ...] = (
 
 
 def pages_for(actor: Actor) -> list[PageSpec]:
-    """The pages this user may open that exist in this version."""
+    """The pages this user may open."""
     allowed = allowed_pages(actor)
-    return [p for p in PAGES if p.key in allowed and (PAGES_DIR / p.file).exists()]
+    return [p for p in PAGES if p.key in allowed]
+
+
+def page_path(spec: PageSpec) -> Path:
+    """The page's file. Raises FileNotFoundError when the install lacks it (a packaging
+    fault, never silently a page less)."""
+    path = PAGES_DIR / spec.file
+    if not path.is_file():
+        raise FileNotFoundError(f"The page file {path} is missing: reinstall the console.")
+    return path

@@ -1,4 +1,6 @@
-"""The login gate: local mode passes through; with users, nothing renders until a login."""
+"""The login gate in the script run: local mode passes through; with users, only a valid
+session (the cookie the sign-in page sets) lets content render, and the person is checked
+as they stand now on every run."""
 
 from pathlib import Path
 
@@ -6,7 +8,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from console.auth import LOGIN_THROTTLE, Role
+from console.config import load_settings
 from console.ledger import Ledger
+from console.sessions import Authority, Directory
+from console.ui import login
 from console.ui.login import LOCAL_CAPTION
 from console.users import add_user
 
@@ -30,18 +35,28 @@ def with_user(env):
     return env
 
 
-def start():
-    return AppTest.from_file(APP, default_timeout=30).run()
+def sign_in(home: Path, monkeypatch, name: str = "ann", password: str = PASSWORD) -> str:
+    """What the sign-in page does, then the cookie the browser would send (AppTest cannot
+    send cookies, so the gate's one cookie read is pointed at the token)."""
+    settings = load_settings()
+    with Ledger(settings.ledger_path) as ledger:
+        signed_in = Authority(ledger, Directory(settings.secrets_path)).sign_in_password(
+            name, password, origin="console"
+        )
+    assert signed_in is not None
+    monkeypatch.setattr(login, "session_token", lambda: signed_in.token)
+    return signed_in.token
+
+
+def start(query: dict[str, str] | None = None):
+    at = AppTest.from_file(APP, default_timeout=30)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
 
 
 def shown(at):
     return " ".join(m.value for m in at.markdown)
-
-
-def log_in(at, name, password):
-    at.text_input(key="login.name").input(name)
-    at.text_input(key="login.password").input(password)
-    return at.button[0].click().run()  # the form's submit button
 
 
 def test_local_mode_passes_through_with_a_caption(env):
@@ -49,58 +64,57 @@ def test_local_mode_passes_through_with_a_caption(env):
     assert not at.exception
     assert LOCAL_CAPTION in [c.value for c in at.sidebar.caption]
     assert f"{PROTECTED} for local (admin)" in shown(at)
-    assert not at.text_input
 
 
-def test_with_users_only_the_form_shows(with_user):
+def test_without_a_session_nothing_renders_and_sign_in_keeps_the_page_asked_for(with_user):
+    at = start({"q": "B12"})
+    assert not at.exception
+    assert PROTECTED not in shown(at)
+    assert at.info[0].value == "Please sign in to use the console."
+    assert "[Sign in](/session/login?next=%2F%3Fq%3DB12)" in shown(at)
+
+
+def test_a_valid_session_shows_the_content_on_every_run(with_user, monkeypatch):
+    sign_in(with_user, monkeypatch)
     at = start()
-    assert not at.exception
-    assert [t.label for t in at.text_input] == ["User name", "Password"]
-    assert PROTECTED not in shown(at)
-
-
-def test_wrong_password_shows_an_error_and_nothing_else(with_user):
-    at = log_in(start(), "ann", "not the password")
-    assert not at.exception
-    assert [e.value for e in at.error] == ["Wrong user name or password."]
-    assert PROTECTED not in shown(at)
-    assert not at.sidebar.button  # no logout: nobody is in
-    with Ledger(with_user / "ledger.db") as ledger:
-        (entry,) = ledger.recent_audit()
-    assert (entry.actor, entry.action, entry.outcome) == ("ann", "login_failed", "refused")
-
-
-def test_right_password_shows_the_content_and_logout_returns_to_the_form(with_user):
-    at = log_in(start(), "ann", PASSWORD)
     assert not at.exception and not at.error
     assert f"{PROTECTED} for ann (operator)" in shown(at)
-    assert not at.text_input  # the form is gone
     assert "Signed in as **ann** (operator)" in [c.value for c in at.sidebar.caption]
-    at = at.run()  # stays logged in across reruns
-    assert PROTECTED in shown(at)
+    assert PROTECTED in shown(at.run())  # a rerun, as a reload or a click does
 
-    at = at.sidebar.button(key="login.logout").click().run()
-    assert PROTECTED not in shown(at)
-    assert [t.label for t in at.text_input] == ["User name", "Password"]
+
+def test_log_out_ends_the_session_for_every_tab(with_user, monkeypatch):
+    sign_in(with_user, monkeypatch)
+    tab, other_tab = start(), start()
+    assert PROTECTED in shown(tab) and PROTECTED in shown(other_tab)
+    tab = tab.sidebar.button(key="login_logout").click().run()
+    assert PROTECTED not in shown(tab)
+    assert "You have logged out" in tab.info[0].value
+    other_tab = other_tab.run()  # its next step, with the same cookie
+    assert PROTECTED not in shown(other_tab)
     with Ledger(with_user / "ledger.db") as ledger:
         assert [e.action for e in ledger.recent_audit()] == ["logout", "login"]
 
 
-def test_password_change_ends_the_session(with_user):
-    at = log_in(start(), "ann", PASSWORD)
-    assert PROTECTED in shown(at)
-    add_user("ann", Role.OPERATOR, "a brand new password", with_user / "secrets.toml", replace=True)
-    at = at.run()
-    assert PROTECTED not in shown(at) and at.text_input
-
-
-def test_lockout_is_explained_and_holds_against_the_right_password(with_user):
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ("password", "Your password was changed"),
+        ("role", "An admin changed your role"),
+    ],
+)
+def test_an_admin_change_ends_the_session(with_user, monkeypatch, change, said):
+    sign_in(with_user, monkeypatch)
     at = start()
-    for _ in range(5):
-        at = log_in(at, "ann", "not the password")
-    at = log_in(at, "ann", PASSWORD)
-    assert "Too many failed attempts for this name. Try again in 5 min." in at.error[0].value
+    assert PROTECTED in shown(at)
+    secrets = with_user / "secrets.toml"
+    if change == "password":
+        add_user("ann", Role.OPERATOR, "a brand new password", secrets, replace=True)
+    else:
+        add_user("ann", Role.VIEWER, PASSWORD, secrets, replace=True)
+    at = at.run()
     assert PROTECTED not in shown(at)
+    assert said in at.info[0].value
 
 
 def test_live_mode_without_users_shows_only_the_refusal(env, monkeypatch):
@@ -109,4 +123,15 @@ def test_live_mode_without_users_shows_only_the_refusal(env, monkeypatch):
     at = start()
     assert not at.exception
     assert "Live mode refuses to start without users" in at.error[0].value
-    assert PROTECTED not in shown(at) and not at.text_input
+    assert PROTECTED not in shown(at)
+
+
+@pytest.mark.parametrize("address", ["0.0.0.0", "192.168.1.20", ""])  # noqa: S104
+def test_local_mode_refuses_to_serve_on_a_network_address(env, address):
+    from streamlit import config
+
+    config.set_option("server.address", address)  # put back by the autouse fixture
+    at = start()
+    assert not at.exception
+    assert "Local mode serves this computer only" in at.error[0].value
+    assert PROTECTED not in shown(at)

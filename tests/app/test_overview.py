@@ -1,10 +1,10 @@
 """The entry script: mode badge on every page, the role's pages only, errors as messages."""
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+from console.ui.registry import ENTRY_SCRIPT
+
+APP = str(ENTRY_SCRIPT)
 
 
 def _app(monkeypatch, tmp_path) -> AppTest:
@@ -25,7 +25,7 @@ def test_every_page_of_the_local_admin_opens_with_the_badge(monkeypatch, tmp_pat
 
     at = _app(monkeypatch, tmp_path).run()
     for spec in pages_for(LOCAL_ADMIN):
-        at.switch_page(f"app_pages/{spec.file}").run()
+        at.switch_page(f"app_pages/{spec.file}").run()  # relative to the entry script
         assert not at.exception, spec.key
         assert any("SANDBOX" in w.value for w in at.warning), spec.key
         assert at.title and at.title[0].value, spec.key

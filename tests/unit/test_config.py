@@ -14,7 +14,7 @@ NO_FILE = "/nonexistent/secrets.toml"
 def test_defaults_to_sandbox_with_documented_credentials():
     settings = load_settings(env={}, secrets_path=NO_FILE)
     assert settings.mode == "sandbox" and settings.is_sandbox
-    assert settings.ledger_path == Path("data/ledger.db")
+    assert settings.ledger_path == Path.cwd() / "data/ledger.db"  # absolute, from here
     assert settings.timezone.key == "UTC"
     assert settings.bepaid.shop_id == "sandbox-shop"
     assert settings.bepaid.secret_key.reveal() == "sandbox-secret"
@@ -140,7 +140,7 @@ def test_live_mode_refuses_to_start_the_console_without_users(tmp_path):
         check_users_for_console(live)
     assert caught.value.message == (
         "Live mode refuses to start without users: add one with "
-        "merchant-console user add NAME --role admin"
+        "merchant-console user add NAME --role admin (or configure single sign-on)."
     )
     with_users = _users_file(tmp_path, '[bepaid]\nshop_id = "1"\nsecret_key = "k"\n')
     check_users_for_console(load_settings(env={}, secrets_path=with_users))

@@ -22,7 +22,13 @@ import streamlit as st
 from iso3166 import countries_by_alpha2
 
 from console.auth import Action, allowed_pages, can
-from console.billing import APM_METHODS, CreatedBill, InvalidInput, ProviderRejectedInput
+from console.billing import (
+    APM_METHODS,
+    CreatedBill,
+    InvalidInput,
+    ProviderRejectedInput,
+    new_idempotency_key,
+)
 from console.errors import ConsoleError
 from console.money import format_money
 from console.payform import form_from_json
@@ -50,9 +56,12 @@ DEFAULT_HOURS = 24
 MAX_HOURS = 30 * 24  # billing allows 30 days
 
 RESULT = "np_result"  # CreatedBill of the last create (or confirm)
+RESULT_KIND = "np_result_kind"  # the form kind that made RESULT
 ERRORS = "np_errors"  # {kind: {field: message}}
 FAILURE = "np_failure"  # (title, message) of the last failed action
 NOTICE = "np_notice"  # a sentence about the last refresh / confirm
+#: Widget key prefix of each form's fields (cleared by *Create another*).
+PREFIXES = {"card": "np_card_", "apm": "np_apm_", "payture": "np_pt_"}
 
 #: Payer details of an APM payment: billing's ``customer`` key (and form key suffix) ->
 #: label. Country is a picker; the others are text.
@@ -90,25 +99,57 @@ def _expiry(key: str) -> datetime | None:
     return None if hours is None else datetime.now(UTC) + timedelta(hours=float(hours))
 
 
-def _attempt(kind: str, create: Callable[[], CreatedBill]) -> None:
+def form_key(kind: str) -> str:
+    """The idempotency key of the form being shown: made when the form first shows, kept
+    across reruns until the form has done its work (billing returns the same bill for
+    every submit of one key: a double-click or Enter pressed three times is one bill)."""
+    return st.session_state.setdefault(f"{PREFIXES[kind]}idempotency", new_idempotency_key())
+
+
+def _new_form(kind: str) -> None:
+    st.session_state[f"{PREFIXES[kind]}idempotency"] = new_idempotency_key()
+
+
+def _attempt(kind: str, create: Callable[[str], CreatedBill]) -> None:
     """Run one create; keep its result, its field errors or its failure for the script."""
     state = st.session_state
-    # A new attempt replaces what the last one showed, whatever its outcome.
-    state[RESULT], state[ERRORS], state[FAILURE], state[NOTICE] = None, {}, None, None
+    shown: CreatedBill | None = state.get(RESULT)
     try:
-        state[RESULT] = create()
-    except InvalidInput as exc:  # ProviderRejectedInput too: the provider's field messages
+        result = create(form_key(kind))
+    except ProviderRejectedInput as exc:  # kept as failed: a corrected form is a new attempt
+        _new_form(kind)
+        state[RESULT], state[NOTICE] = None, None
         state[ERRORS] = {kind: exc.errors}
-        if isinstance(exc, ProviderRejectedInput):
-            state[FAILURE] = (exc.title, f"The attempt is kept as {exc.ref} (failed).")
+        state[FAILURE] = (exc.title, f"The attempt is kept as {exc.ref} (failed).")
+    except InvalidInput as exc:  # nothing written: the same form (and key) may go again
+        state[RESULT], state[NOTICE], state[FAILURE] = None, None, None
+        state[ERRORS] = {kind: exc.errors}
     except ConsoleError as exc:  # not allowed, provider unavailable, not configured
+        _new_form(kind)
+        state[RESULT], state[NOTICE], state[ERRORS] = None, None, {}
         state[FAILURE] = (exc.title, exc.message)
+    else:
+        if result.repeated and shown is not None and shown.ref == result.ref:
+            return  # the same click arriving twice: keep what the first one showed
+        state[RESULT], state[RESULT_KIND] = result, kind
+        state[ERRORS], state[FAILURE], state[NOTICE] = {}, None, None
+
+
+def create_another(kind: str) -> None:
+    """*Create another*: a fresh, empty form with a new key."""
+    state = st.session_state
+    for key in [k for k in state if isinstance(k, str) and k.startswith(PREFIXES[kind])]:
+        del state[key]
+    _new_form(kind)
+    state[RESULT], state[RESULT_KIND], state[ERRORS] = None, None, {}
+    state[FAILURE], state[NOTICE] = None, None
 
 
 def create_card_link() -> None:
-    def create() -> CreatedBill:
+    def create(key: str) -> CreatedBill:
         return context.billing().create_pay_link(
             context.actor(),
+            idempotency_key=key,
             amount=_value("np_card_amount"),
             currency=_value("np_card_currency"),
             description=_value("np_card_description"),
@@ -122,9 +163,10 @@ def create_card_link() -> None:
 
 
 def create_apm_payment() -> None:
-    def create() -> CreatedBill:
+    def create(key: str) -> CreatedBill:
         return context.billing().create_apm_payment(
             context.actor(),
+            idempotency_key=key,
             amount=_value("np_apm_amount"),
             currency=_value("np_apm_currency"),
             description=_value("np_apm_description"),
@@ -142,9 +184,10 @@ def create_payture_bill() -> None:
     extras = {name: _value(f"np_pt_{name}") for name in PAYTURE_EXTRAS}
     extended = BillExtras(**extras) if any(v is not None for v in extras.values()) else None
 
-    def create() -> CreatedBill:
+    def create(key: str) -> CreatedBill:
         return context.billing().create_payture_bill(
             context.actor(),
+            idempotency_key=key,
             product_id=_value("np_pt_product"),
             user_id=_value("np_pt_user"),
             redirect_url=_value("np_pt_redirect_url"),
@@ -423,6 +466,15 @@ def main() -> None:
     failure = st.session_state.get(FAILURE)
     if failure:
         st.error(f"**{failure[0]}** — {failure[1]}", icon=":material/error:")
+    if st.session_state.get(RESULT) is not None and st.session_state.get(RESULT_KIND) == kind:
+        # Done: the result, not the filled-in form (submitting it again would be a
+        # repeat). *Create another* brings a fresh form.
+        result_section(actor)
+        st.button(
+            "Create another", key="np_another", type="primary", on_click=create_another,
+            args=(kind,), icon=":material/add:",
+        )  # fmt: skip
+        return
     if kind == "card":
         card_form(errors)
     elif kind == "apm":
@@ -434,7 +486,6 @@ def main() -> None:
             show_failure(exc)
         else:
             payture_form(errors, products)
-    result_section(actor)
 
 
 main()

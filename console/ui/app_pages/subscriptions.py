@@ -19,7 +19,13 @@ from typing import Any
 import streamlit as st
 
 from console.auth import Action, Actor, allowed_pages, can
-from console.billing import CreatedSubscription, InvalidInput, PlanDraft, ProviderRejectedInput
+from console.billing import (
+    CreatedSubscription,
+    InvalidInput,
+    PlanDraft,
+    ProviderRejectedInput,
+    new_idempotency_key,
+)
 from console.errors import ConsoleError
 from console.ledger import INTERVAL_UNITS, Subscription
 from console.money import format_money
@@ -39,6 +45,7 @@ ERRORS = "sub_errors"  # {form: {field: message}}
 FAILURE = "sub_failure"  # {form: (title, message)}
 NOTICE = "sub_notice"  # {form: sentence}
 CREATED = "sub_created"  # CreatedSubscription of the last create
+DONE = "sub_done"  # {form: True} once a create form did its work (until Create another)
 LIMITS = (50, 200, 1000)
 EXISTING, INLINE = "existing", "inline"
 PLAN_FIELDS = (
@@ -63,23 +70,47 @@ def _value(key: str) -> Any:
     return blank_to_none(st.session_state.get(key))
 
 
-def _outcome(form: str, action: Callable[[], str]) -> bool:
-    """Run ``action``; keep its sentence, its field errors or its failure under ``form``."""
+def form_key(form: str) -> str:
+    """The idempotency key of ``form`` as shown now (see console.billing's ``Once``): every
+    submit of one shown form is one plan, one subscription, one cancel."""
+    return st.session_state.setdefault(f"sub_{form}_idempotency", new_idempotency_key())
+
+
+def _new_form(form: str) -> None:
+    st.session_state[f"sub_{form}_idempotency"] = new_idempotency_key()
+
+
+def _outcome(form: str, action: Callable[[str], str], *, keyed: str | None = None) -> bool:
+    """Run ``action`` with the form's idempotency key (of ``keyed``, default ``form``);
+    keep its sentence, its field errors or its failure under ``form``."""
     state = st.session_state
     for name in (ERRORS, FAILURE, NOTICE):
         state.setdefault(name, {})
         state[name].pop(form, None)
+    keyed = keyed or form
     try:
-        state[NOTICE][form] = action()
-    except InvalidInput as exc:
+        state[NOTICE][form] = action(form_key(keyed))
+    except InvalidInput as exc:  # nothing written: the same form may go again
         state[ERRORS][form] = exc.errors
         if isinstance(exc, ProviderRejectedInput) and exc.ref:
+            _new_form(keyed)  # kept as failed: a corrected form is a new attempt
             state[FAILURE][form] = (exc.title, f"The attempt is kept as {exc.ref} (failed).")
         return False
     except ConsoleError as exc:
+        _new_form(keyed)
         state[FAILURE][form] = (exc.title, exc.message)
         return False
     return True
+
+
+def another(form: str, prefixes: tuple[str, ...]) -> None:
+    """*Create another*: a fresh, empty form with a new key."""
+    state = st.session_state
+    for key in [k for k in state if isinstance(k, str) and k.startswith(prefixes)]:
+        del state[key]
+    _new_form(form)
+    state.setdefault(DONE, {}).pop(form, None)
+    forget(form)
 
 
 def forget(*forms: str) -> None:
@@ -104,30 +135,35 @@ def _draft(prefix: str) -> PlanDraft:
 
 
 def create_plan() -> None:
-    def action() -> str:
-        created = context.billing().create_plan(context.actor(), _draft("sub_plan"))
+    def action(key: str) -> str:
+        created = context.billing().create_plan(
+            context.actor(), _draft("sub_plan"), idempotency_key=key
+        )
         st.session_state.pop(PLANS, None)  # list again, with the new plan
         return created.message
 
-    _outcome("plan", action)
+    if _outcome("plan", action):
+        st.session_state.setdefault(DONE, {})["plan"] = True
 
 
 def create_subscription() -> None:
     source = st.session_state.get("sub_new_source", EXISTING)
     plan = _draft("sub_inline") if source == INLINE else _value("sub_new_plan")
 
-    def action() -> str:
+    def action(key: str) -> str:
         created = context.billing().create_subscription(
             context.actor(),
             plan=plan,
             customer_email=_value("sub_new_email"),
             customer_ip=_value("sub_new_ip"),
             return_url=_value("sub_new_return_url"),
+            idempotency_key=key,
         )
         st.session_state[CREATED] = created
         return created.message
 
-    _outcome("subscribe", action)
+    if _outcome("subscribe", action):
+        st.session_state.setdefault(DONE, {})["subscribe"] = True
 
 
 def confirm_created() -> None:
@@ -135,17 +171,17 @@ def confirm_created() -> None:
     if created is None:
         return
 
-    def action() -> str:
+    def action(_key: str) -> str:
         again = context.billing().confirm(context.actor(), created.ref)
         if isinstance(again, CreatedSubscription):
             st.session_state[CREATED] = again
         return again.message
 
-    _outcome("subscribe", action)
+    _outcome("subscribe", action, keyed="confirm")
 
 
 def refresh(ref: str) -> None:
-    _outcome("detail", lambda: context.billing().refresh(context.actor(), ref).message)
+    _outcome("detail", lambda _key: context.billing().refresh(context.actor(), ref).message)
 
 
 def cancel(ref: str) -> None:
@@ -157,13 +193,16 @@ def cancel(ref: str) -> None:
         st.session_state.setdefault(ERRORS, {})["cancel"] = errors
         return
 
-    def action() -> str:
+    def action(key: str) -> str:
         done = context.billing().cancel_subscription(
-            context.actor(), ref, reason=st.session_state.get("sub_cancel_reason") or ""
+            context.actor(),
+            ref,
+            reason=st.session_state.get("sub_cancel_reason") or "",
+            idempotency_key=key,
         )
         return done.message
 
-    if _outcome("cancel", action):
+    if _outcome("cancel", action, keyed=f"cancel_{ref}"):
         st.session_state["sub_cancel_reason"] = ""
         st.session_state["sub_cancel_confirm"] = False
 
@@ -292,6 +331,12 @@ def plans_tab(actor: Actor) -> None:
     st.subheader("New plan")
     errors = _errors("plan")
     _messages("plan")
+    if st.session_state.get(DONE, {}).get("plan"):
+        st.button(
+            "Create another plan", key="sub_plan_another", on_click=another,
+            args=("plan", ("sub_plan_",)), icon=":material/add:",
+        )  # fmt: skip
+        return
     with st.form("sub_plan_form"):
         form_errors(errors, PLAN_FIELDS)
         plan_fields("sub_plan", errors)
@@ -306,6 +351,13 @@ def subscribe_tab(actor: Actor) -> None:
         return
     errors = _errors("subscribe")
     _messages("subscribe")
+    if st.session_state.get(DONE, {}).get("subscribe"):
+        created_section()
+        st.button(
+            "Create another subscription", key="sub_new_another", on_click=another,
+            args=("subscribe", ("sub_new_", "sub_inline_")), icon=":material/add:",
+        )  # fmt: skip
+        return
     source = st.radio(
         "Plan",
         (EXISTING, INLINE),
@@ -346,6 +398,10 @@ def subscribe_tab(actor: Actor) -> None:
             key="sub_new_submit",
             on_click=create_subscription,
         )
+    created_section()
+
+
+def created_section() -> None:
     created: CreatedSubscription | None = st.session_state.get(CREATED)
     if created is not None:
         sub = context.ledger().get_subscription(created.subscription.id) or created.subscription
