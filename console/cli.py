@@ -190,7 +190,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         sign_in = (
             "local mode, no login (127.0.0.1 only)" if settings.is_local else "sign-in required"
         )
-        print(f"Console:  http://127.0.0.1:{args.port}  ({mode} mode, {sign_in})  — Ctrl-C to stop")
+        print(
+            f"Console:  http://127.0.0.1:{args.port}  ({mode} mode, {sign_in})  — Ctrl-C to stop",
+            flush=True,
+        )
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         return 1

@@ -32,4 +32,17 @@ for spec in pages_for(actor):
     sections.setdefault(spec.section, []).append(
         st.Page(str(page_path(spec)), title=spec.title, icon=spec.icon, url_path=spec.key)
     )
+first = next(iter(sections.values()))[0]
+
+
+def start() -> None:
+    """The root address: the role's first page, at its own address."""
+    st.switch_page(first)
+
+
+# A hidden start page is the default, so every real page keeps its own address: a link
+# to /new_payment (a bookmark, a page opened after signing in) opens that page, where a
+# default page's own address would answer "page not found".
+home = st.Page(start, title="Start", url_path="start", default=True, visibility="hidden")
+sections[next(iter(sections))].insert(0, home)
 st.navigation(sections).run()
