@@ -77,8 +77,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def serve_sandbox(port: int, state: str) -> None:
     import uvicorn
 
-    from console.sandbox.app import create_app
-    from console.sandbox.core import SandboxConfig
+    from provider_sandbox.app import create_app
+    from provider_sandbox.core import SandboxConfig
 
     app = create_app(SandboxConfig(public_url=f"http://127.0.0.1:{port}", state_path=state))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from console.config import Settings, check_users_for_console, load_settings
-from console.errors import ConsoleError
+from console.errors import ConfigError, ConsoleError
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_FILE = ROOT / "streamlit_app.py"
@@ -115,15 +115,19 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    from console.sandbox.server import run
+    from provider_sandbox.errors import SandboxConfigError
+    from provider_sandbox.server import run
 
-    run(
-        host=args.host,
-        port=args.port,
-        state_path=args.state,
-        speed=args.speed,
-        payture_notify_url=args.payture_notify_url,
-    )
+    try:
+        run(
+            host=args.host,
+            port=args.port,
+            state_path=args.state,
+            speed=args.speed,
+            payture_notify_url=args.payture_notify_url,
+        )
+    except SandboxConfigError as exc:  # the sandbox is its own program with its own errors
+        raise ConfigError(exc.message) from exc
     return 0
 
 
@@ -193,7 +197,7 @@ def _start_sandbox(settings: Settings, env: dict[str, str]) -> subprocess.Popen:
     command = [
         sys.executable,
         "-m",
-        "console.sandbox",
+        "provider_sandbox",
         "--port",
         str(settings.sandbox_port),
         "--state",

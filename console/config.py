@@ -36,13 +36,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from console.auth import UserRecord
 from console.errors import ConfigError
 from console.money import DEFAULT_MAXIMUM
-from console.sandbox.core import DEFAULT_ACCESS_TOKEN, DEFAULT_SECRET_KEY, DEFAULT_SHOP_ID
 from console.users import parse_users
 
 ENV_PREFIX = "MERCHANT_CONSOLE_"
 DEFAULT_SECRETS_PATH = Path(".streamlit/secrets.toml")
 DEFAULT_LEDGER = "data/ledger.db"
 DEFAULT_SANDBOX_PORT = 8600
+# The built-in sandbox's documented test credentials (the sandbox program has the
+# same defaults; tests/contract/test_sandbox_separation.py checks they agree).
+DEFAULT_SHOP_ID = "sandbox-shop"
+DEFAULT_SECRET_KEY = "sandbox-secret"  # noqa: S105 - the sandbox's documented test credential
+DEFAULT_ACCESS_TOKEN = "sandbox-token"  # noqa: S105 - the sandbox's documented test credential
 DEFAULT_WEBHOOK_PORT = 8601
 
 # Live hosts as published by the providers (bePaid API, hosted checkout, gateway).

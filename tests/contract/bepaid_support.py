@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from console.sandbox.app import create_app
-from console.sandbox.core import SandboxConfig
+from provider_sandbox.app import create_app
+from provider_sandbox.core import SandboxConfig
 from tests.support.servers import free_port, serve
 
 SHOP = ("sandbox-shop", "sandbox-secret")

@@ -15,8 +15,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from console.sandbox.app import create_app
-from console.sandbox.core import SandboxConfig
+from provider_sandbox.app import create_app
+from provider_sandbox.core import SandboxConfig
 from tests.support.servers import free_port, serve
 
 # One TLS context for every test client: building one per client costs ~80 ms.

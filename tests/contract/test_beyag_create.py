@@ -8,9 +8,9 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from console.sandbox.app import create_app
-from console.sandbox.beyag_validation import SUPPORTED_METHOD_TYPES
-from console.sandbox.core import SandboxConfig, iso
+from provider_sandbox.app import create_app
+from provider_sandbox.beyag.validation import SUPPORTED_METHOD_TYPES
+from provider_sandbox.core import SandboxConfig, iso
 from tests.support.servers import free_port, serve
 
 PAYMENTS = "/beyag/transactions/payments"

@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from console.errors import ConfigError
-from console.sandbox import server
-from console.sandbox.core import SandboxConfig, shop_auth_error
+from provider_sandbox import server
+from provider_sandbox.core import SandboxConfig, shop_auth_error
+from provider_sandbox.errors import SandboxConfigError
 
 
 def shop_only(request: Request) -> Response:
@@ -93,7 +93,7 @@ def test_the_server_refuses_to_listen_beyond_loopback(monkeypatch, tmp_path, hos
         raise AssertionError("uvicorn was started")
 
     monkeypatch.setattr(server.uvicorn, "run", must_not_serve)
-    with pytest.raises(ConfigError, match="loopback"):
+    with pytest.raises(SandboxConfigError, match="loopback"):
         server.run(host=host, state_path=str(tmp_path / "sandbox.db"))
     assert not (tmp_path / "sandbox.db").exists()
 
