@@ -44,7 +44,7 @@ from console.ledger import Ledger, now_ms
 from console.providers import BepaidClient, BeyagClient, PaytureClient
 from console.sync import DEFAULT_CONCURRENCY, refresh_open
 
-SHOP = ("sandbox-shop", "sandbox-secret")
+SHOP = ("361", "sandbox-secret")
 TOKEN = "sandbox-token"  # noqa: S105 - the sandbox's documented test token
 PRODUCTS = [  # (id, price, currency) from the sandbox catalogue
     ("550e8400-e29b-41d4-a716-446655440003", 2990, "BYN"),

@@ -162,7 +162,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 )
             children.append(_start_sandbox(settings, sandbox_env))
             _wait_until_up(f"{settings.sandbox_url}/__sandbox/health", children[-1], "sandbox")
-            print(f"Sandbox:  {settings.sandbox_url}  (shop sandbox-shop / sandbox-secret)")
+            shop = settings.bepaid.shop_id if settings.bepaid else ""
+            print(f"Sandbox:  {settings.sandbox_url}  (shop {shop} / sandbox-secret)")
         if settings.webhook_url and settings.bepaid:
             children.append(_start_receiver(settings, args.ledger, env))
             health = f"http://127.0.0.1:{settings.webhook_port}/health"

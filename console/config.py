@@ -44,7 +44,7 @@ DEFAULT_LEDGER = "data/ledger.db"
 DEFAULT_SANDBOX_PORT = 8600
 # The built-in sandbox's documented test credentials (the sandbox program has the
 # same defaults; tests/contract/test_sandbox_separation.py checks they agree).
-DEFAULT_SHOP_ID = "sandbox-shop"
+DEFAULT_SHOP_ID = "361"  # bePaid shop ids are integers; 361 is the docs' example shop
 DEFAULT_SECRET_KEY = "sandbox-secret"  # noqa: S105 - the sandbox's documented test credential
 DEFAULT_ACCESS_TOKEN = "sandbox-token"  # noqa: S105 - the sandbox's documented test credential
 DEFAULT_WEBHOOK_PORT = 8601

@@ -12,9 +12,11 @@ The lifespan runs two background tasks and stops both on shutdown: a ticker loop
 without any request) and the notification sender (notifier.py). It also saves
 the clock's lead on shutdown so sandbox time stays monotonic across restarts.
 
-Unknown routes answer 404 (and wrong methods 405) as JSON in bePaid's error
-shape ``{"message": "Not Found", "errors": {}}``; a browser (``Accept:
-text/html``) gets a small HTML page instead. Responses that handlers build
+Routes the sandbox does not emulate answer 404 as JSON in bePaid's error shape
+``{"message": "Not Found", "errors": {}}`` — also when only the method is unknown
+(``DELETE /transactions/{uid}``): a 405 would tell a client it used the wrong
+method of a route that exists, and the provider has no such route to speak of. A
+browser (``Accept: text/html``) gets a small HTML page instead. Responses that handlers build
 themselves, such as the emulators' pay pages, are untouched.
 """
 
@@ -22,14 +24,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import logging
 import time
 from collections.abc import AsyncIterator
 
 import anyio.to_thread
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -125,12 +125,8 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    """404/405 in bePaid's error shape, or a small HTML page for a browser."""
-    status = exc.status_code if isinstance(exc, HTTPException) else 404
-    detail = exc.detail if isinstance(exc, HTTPException) else "Not Found"
-    headers = exc.headers if isinstance(exc, HTTPException) else None
+    """404 in bePaid's error shape (for unknown methods too), or an HTML page for a browser."""
     if "text/html" in request.headers.get("accept", ""):
-        title = html.escape(f"{status} {detail}")
-        page = f"<!doctype html><title>{title}</title><h1>{title}</h1>"
-        return HTMLResponse(page, status_code=status, headers=headers)
-    return JSONResponse({"message": detail, "errors": {}}, status_code=status, headers=headers)
+        page = "<!doctype html><title>404 Not Found</title><h1>404 Not Found</h1>"
+        return HTMLResponse(page, status_code=404)
+    return JSONResponse({"message": "Not Found", "errors": {}}, status_code=404)

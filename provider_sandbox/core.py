@@ -29,7 +29,9 @@ from starlette.responses import JSONResponse
 
 from provider_sandbox.errors import unprocessable
 
-DEFAULT_SHOP_ID = "sandbox-shop"
+# bePaid shop ids are integers ("shop_id: integer, required" in the checkout status);
+# 361 is the shop id of bePaid's own documentation examples.
+DEFAULT_SHOP_ID = "361"
 DEFAULT_SECRET_KEY = "sandbox-secret"  # noqa: S105 - the sandbox's documented test credential
 DEFAULT_ACCESS_TOKEN = "sandbox-token"  # noqa: S105 - the sandbox's documented test credential
 ADMIN_PREFIX = "/__sandbox"
@@ -54,9 +56,18 @@ class SandboxConfig:
     notify_first_retry: float = 60.0  # sandbox seconds; doubles after each failure
     tick_every: float = 0.25  # real seconds between background ticks
 
+    @property
+    def shop_id_json(self) -> int | str:
+        """``shop_id`` as answers carry it: a JSON integer (text only if not digits)."""
+        text = self.shop_id.strip()
+        return int(text) if text.isascii() and text.isdigit() else self.shop_id
+
 
 class Clock:
     """Sandbox time: real time scaled by ``speed``, plus manual advances.
+
+    It only moves forward, except for :meth:`reset`, which goes back to real time
+    (``POST /__sandbox/clock/reset``).
 
     ``offset`` (seconds added by :meth:`advance`) is kept by the store so that a
     restarted sandbox continues from where it was; the store keeps :meth:`lead`,
@@ -96,6 +107,16 @@ class Clock:
             now_real = time.time()
             elapsed = (now_real - self._start_real) * self.speed
             return self._start_real + elapsed + self.offset - now_real
+
+    def reset(self) -> float:
+        """Go back to real time (lead 0, the speed unchanged); returns the lead it had."""
+        with self._lock:
+            now_real = time.time()
+            lead = self._start_real + (now_real - self._start_real) * self.speed
+            lead += self.offset - now_real
+            self._start_real = now_real
+            self.offset = 0.0
+        return lead
 
     def real_seconds(self, sandbox_seconds: float) -> float:
         """Real seconds that pass while ``sandbox_seconds`` pass on this clock."""
@@ -228,6 +249,13 @@ class Sandbox:
         if self.notifier is not None:  # retries that just became due go out now
             self.notifier.wake()
         return now
+
+    def reset_clock(self) -> float:
+        """Sandbox time back to real time, persisted; returns the lead it had."""
+        with self._tick_lock:  # not in the middle of a tick that read the old now
+            lead = self.clock.reset()
+        self.save_clock()
+        return lead
 
     def save_clock(self) -> None:
         """Persist how far sandbox time is ahead of real time, for the next start."""

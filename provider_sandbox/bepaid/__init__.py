@@ -5,6 +5,7 @@ This module only assembles the parts; each part's module docstring is its contra
 
 * :mod:`checkout` — ``/ctp/api/checkouts`` (pay links) and their expiry;
 * :mod:`transactions` — ``/transactions/{uid}``, ``/v2/transactions/tracking_id/{id}``;
+* :mod:`operations` — ``/transactions/captures``, ``/voids``, ``/refunds``;
 * :mod:`plans`, :mod:`customers` — ``/plans``, ``/customers``;
 * :mod:`subscription_api`, :mod:`subscriptions`, :mod:`renewals` —
   ``/subscriptions`` and how they are billed on the sandbox clock;
@@ -29,6 +30,7 @@ from provider_sandbox.bepaid import (
     cards,
     checkout,
     customers,
+    operations,
     payer,
     plans,
     subscription_api,
@@ -39,6 +41,7 @@ from provider_sandbox.core import Sandbox
 
 routes: list[BaseRoute] = [
     *checkout.routes,
+    *operations.routes,
     *transactions.routes,
     *plans.routes,
     *customers.routes,

@@ -2,18 +2,25 @@
 
 Routes (shop HTTP Basic auth):
 
-* ``POST /ctp/api/checkouts`` with ``X-API-Version: 2`` and ``{"checkout": {...}}`` →
+* ``POST /ctp/api/checkouts`` with ``{"checkout": {...}}`` →
   ``{"checkout": {"token", "redirect_url"}}``; ``redirect_url`` is
-  ``{public_url}/v2/checkout?token=...``, the path of bePaid's checkout host. Without
-  the header (or with another version) the answer is 422 ``X-API-Version header must
-  be 2``: bePaid's doc makes the header mandatory and names no status, and 422 keeps
-  every rejection in the one bePaid error shape. Only ``transaction_type: payment``
-  is emulated.
+  ``{public_url}/v2/checkout?token=...``, the path of bePaid's checkout host. The API
+  version comes from the ``X-API-Version: 2`` header (the doc's way) or from
+  ``checkout.version`` in the body (``2.1``, as the official Ruby gem sends it, or
+  ``2``); with neither the answer is 422 ``X-API-Version header must be 2``: the doc
+  names no status, and 422 keeps every rejection in the one bePaid error shape.
+  ``transaction_type`` is ``payment``, ``authorization`` (the money is held until
+  ``POST /transactions/captures`` or ``/transactions/voids``, :mod:`operations`) or
+  ``tokenization`` (the card is checked and a ``credit_card.token`` handed out; no
+  money moves).
 * ``GET /ctp/api/checkouts/{token}`` → ``{"checkout": {...}}`` with ``status``
   (``pending`` until concluded; ``successful``, ``failed``, ``error`` or ``expired``),
   ``finished``, ``expired``, ``message``, ``order``, ``settings``, ``customer`` and
   ``gateway_response`` (``{"payment": {uid, status, message, ...}}`` of the latest
-  attempt, ``null`` before one). Unknown token → 404.
+  attempt — the key is the transaction type — ``null`` before one), ``shop_id`` as a
+  JSON integer ("integer, required" in the doc). The status replicates the request, as
+  documented: every ``order`` field sent (``additional_data`` included), ``settings``
+  and ``customer`` come back as they were sent. Unknown token → 404.
 
 Attempts: ``checkout.attempts`` (bePaid's parameter, default 1) is how many payment
 attempts the payer has. A declined attempt with attempts left keeps the checkout
@@ -63,6 +70,8 @@ from provider_sandbox.core import (
 
 DEFAULT_LIFETIME = timedelta(hours=24)
 API_VERSION = "2"
+BODY_VERSIONS = ("2", "2.1")  # checkout.version, as a string or a number
+TRANSACTION_TYPES = ("payment", "authorization", "tokenization")
 SETTINGS_URLS = ("success_url", "decline_url", "fail_url", "cancel_url", "notification_url")
 
 SCHEMA = """
@@ -111,7 +120,7 @@ class CheckoutSession:
         left = self.data["attempts"] - self.attempts_used
         notes = []
         if self.attempts_used and self.is_open(now):
-            gateway = (self.data["gateway_response"] or {}).get("payment", {})
+            gateway = next(iter((self.data["gateway_response"] or {"": {}}).values()))
             notes.append(f"{gateway.get('message', 'Declined')}. Attempts left: {left}.")
         return PageInfo(
             amount=self.order["amount"],
@@ -132,6 +141,8 @@ class CheckoutSession:
             language=self.data["settings"].get("language"),
             customer=self.data["customer"],
             additional_data=self.data["additional_data"],
+            type=self.data["transaction_type"],
+            notification_url=self.data["settings"].get("notification_url"),
         )
 
     def hold_for_challenge(self, conn: sqlite3.Connection, transaction: dict[str, Any]) -> None:
@@ -184,8 +195,8 @@ class CheckoutSession:
 
     def _show(self, transaction: dict[str, Any]) -> None:
         """Expose the latest attempt as ``gateway_response`` and ``message``."""
-        payment = dict(transaction["payment"], uid=transaction["uid"])
-        self.data["gateway_response"] = {"payment": payment}
+        kind = transaction["type"]
+        self.data["gateway_response"] = {kind: dict(transaction[kind], uid=transaction["uid"])}
         self.data["message"] = transaction["message"]
 
     def _save(self, conn: sqlite3.Connection) -> None:
@@ -214,7 +225,9 @@ def validate_checkout(body: dict[str, Any], now: datetime) -> dict[str, Any] | R
     if checkout is None:
         return errors.response()
     at = ("checkout",)
-    check.choice(errors, (*at, "transaction_type"), checkout.get("transaction_type"), ("payment",))
+    kind = check.choice(
+        errors, (*at, "transaction_type"), checkout.get("transaction_type"), TRANSACTION_TYPES
+    )
     attempts = check.positive_int(
         errors, (*at, "attempts"), checkout.get("attempts"), required=False
     )
@@ -229,6 +242,7 @@ def validate_checkout(body: dict[str, Any], now: datetime) -> dict[str, Any] | R
     if order is not None:
         path = (*at, "order")
         accepted_order = {
+            **order,  # the status replicates every order field sent (additional_data...)
             "amount": check.positive_int(errors, (*path, "amount"), order.get("amount")),
             "currency": check.currency(errors, order.get("currency")),
             "description": check.text(
@@ -251,7 +265,7 @@ def validate_checkout(body: dict[str, Any], now: datetime) -> dict[str, Any] | R
     if errors:
         return errors.response()
     return {
-        "transaction_type": "payment",
+        "transaction_type": kind or "payment",
         "attempts": attempts or 1,
         "test": test,
         "order": accepted_order,
@@ -265,12 +279,12 @@ async def create_checkout(request: Request) -> Response:
     sandbox = sandbox_of(request)
     if denied := shop_auth_error(request):
         return denied
-    if request.headers.get("x-api-version", "").strip() != API_VERSION:
-        message = "X-API-Version header must be 2"
-        return unprocessable(message, {"base": [message]})
     body = await read_json(request)
     if isinstance(body, Response):
         return body
+    if not _version_given(request, body):
+        message = "X-API-Version header must be 2"
+        return unprocessable(message, {"base": [message]})
     now = sandbox.now()
     accepted = validate_checkout(body, now)
     if isinstance(accepted, Response):
@@ -282,7 +296,7 @@ async def create_checkout(request: Request) -> Response:
     checkout = {
         "token": token,
         "redirect_url": page_url(sandbox, token),
-        "shop_id": sandbox.config.shop_id,
+        "shop_id": sandbox.config.shop_id_json,
         **accepted,
         "status": "pending",
         "message": None,
@@ -298,6 +312,17 @@ async def create_checkout(request: Request) -> Response:
             (token, "pending", expires_at.timestamp(), now.timestamp(), dumps(checkout)),
         )
     return JSONResponse({"checkout": {"token": token, "redirect_url": checkout["redirect_url"]}})
+
+
+def _version_given(request: Request, body: dict[str, Any]) -> bool:
+    """API version 2 from the ``X-API-Version`` header or ``checkout.version`` in the body."""
+    if request.headers.get("x-api-version", "").strip() == API_VERSION:
+        return True
+    checkout = body.get("checkout")
+    version = checkout.get("version") if isinstance(checkout, dict) else None
+    if isinstance(version, bool) or not isinstance(version, str | int | float):
+        return False
+    return str(version).strip() in BODY_VERSIONS
 
 
 async def get_checkout(request: Request) -> Response:

@@ -187,6 +187,7 @@ def subscription_charge(sub: dict[str, Any], amount: int) -> Charge:
         language=sub["language"] or plan["language"],
         customer=sub["customer"],
         additional_data=sub["additional_data"],
+        notification_url=sub.get("notification_url"),
     )
 
 

@@ -1,17 +1,26 @@
 """bePaid card transactions: the record of every charge attempt, and their API.
 
 A transaction is made by each payment attempt on the hosted page (checkout or
-subscription) and by each subscription charge. Statuses: ``incomplete`` (waiting for
-the payer's 3-D Secure step), then ``successful``, ``failed``, ``expired`` (the
-checkout expired during the 3-D Secure step) or ``error`` (malformed card number).
+subscription) and by each subscription charge; its ``type`` is the checkout's
+``transaction_type`` (``payment``, ``authorization`` or ``tokenization``) or, for the
+operations on an earlier transaction (:mod:`operations`), ``capture``, ``void`` or
+``refund`` with a ``parent_uid``. As in bePaid's answers, the acquirer's part sits
+under a key named by the type (``"payment": {...}``, ``"authorization": {...}``).
+
+Statuses: ``incomplete`` (waiting for the payer's 3-D Secure step), then
+``successful``, ``failed``, ``expired`` (the checkout expired during the 3-D Secure step)
+or ``error`` (malformed card number).
 
 Routes (shop HTTP Basic auth):
 
 * ``GET /transactions/{uid}`` → ``{"transaction": {...}}``.
-* ``GET /v2/transactions/tracking_id/{tracking_id}`` → ``{"transactions": [...]}``, the
-  10 newest first, as bePaid's status-query doc shows (always the plural envelope,
-  even for one match). Unknown uid or tracking id → 404 ``{"message": "Record not
-  found", "errors": {}}`` (the same answer as the sandbox's beyag emulator).
+* ``GET /v2/transactions/tracking_id/{tracking_id}`` and the older
+  ``GET /transactions/tracking_id/{tracking_id}`` (the official Ruby gem's path) →
+  ``{"transactions": [...]}``, the 10 newest first, as bePaid's status-query doc shows
+  (always the plural envelope, even for one match). A tracking id nobody used is
+  200 ``{"transactions": []}``: the official PHP SDK's test against the live demo
+  gateway expects exactly that. Unknown uid → 404 ``{"message": "Record not found",
+  "errors": {}}``.
 """
 
 from __future__ import annotations
@@ -43,6 +52,18 @@ CREATE TABLE IF NOT EXISTS bepaid_transactions (
 );
 CREATE INDEX IF NOT EXISTS bepaid_transactions_by_tracking_id
     ON bepaid_transactions (tracking_id, created_at);
+-- What the API answer does not show: the type and parent (for the operations'
+-- rules) and where the transaction's notifications go. A table of its own, so
+-- state files made before it keep working.
+CREATE TABLE IF NOT EXISTS bepaid_transaction_links (
+    uid TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    parent_uid TEXT,
+    amount INTEGER NOT NULL,
+    notification_url TEXT
+);
+CREATE INDEX IF NOT EXISTS bepaid_transaction_links_by_parent
+    ON bepaid_transaction_links (parent_uid, type);
 """
 
 MESSAGES = {
@@ -66,6 +87,8 @@ class Charge:
     language: str | None = None
     customer: dict[str, Any] = field(default_factory=dict)
     additional_data: dict[str, Any] = field(default_factory=dict)
+    type: str = "payment"  # payment | authorization | tokenization
+    notification_url: str | None = None  # where later refunds, captures, voids are told
 
 
 def create_transaction(
@@ -88,14 +111,14 @@ def create_transaction(
         "amount": charge.amount,
         "currency": charge.currency,
         "description": charge.description,
-        "type": "payment",
+        "type": charge.type,
         "payment_method_type": "credit_card",
         "tracking_id": charge.tracking_id,
         "message": message or MESSAGES[status],
         "test": charge.test,
         "created_at": iso(at),
         "updated_at": iso(at),
-        "paid_at": iso(at) if status == "successful" else None,
+        "paid_at": iso(at) if status == "successful" and charge.type == "payment" else None,
         "closed_at": None,
         "settled_at": None,
         "language": charge.language or "en",
@@ -104,15 +127,48 @@ def create_transaction(
         "three_d_secure_verification": three_d_secure,
         "customer": charge.customer,
         "additional_data": charge.additional_data,
-        "payment": None,
     }
-    transaction["payment"] = _gateway_answer(transaction)
+    transaction[charge.type] = _gateway_answer(transaction)
+    insert_transaction(conn, transaction, at, notification_url=charge.notification_url)
+    return transaction
+
+
+def insert_transaction(
+    conn: sqlite3.Connection,
+    transaction: dict[str, Any],
+    at: datetime,
+    *,
+    notification_url: str | None,
+    parent_uid: str | None = None,
+) -> None:
+    """Store a new transaction (its answer, type, parent and notification URL)."""
     conn.execute(
         "INSERT INTO bepaid_transactions (uid, tracking_id, created_at, status, data) "
         "VALUES (?, ?, ?, ?, ?)",
-        (uid, charge.tracking_id, at.timestamp(), status, dumps(transaction)),
+        (
+            transaction["uid"],
+            transaction["tracking_id"],
+            at.timestamp(),
+            transaction["status"],
+            dumps(transaction),
+        ),
     )
-    return transaction
+    conn.execute(
+        "INSERT INTO bepaid_transaction_links (uid, type, parent_uid, amount, notification_url) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (
+            transaction["uid"],
+            transaction["type"],
+            parent_uid,
+            transaction["amount"],
+            notification_url,
+        ),
+    )
+
+
+def gateway_answer(transaction: dict[str, Any]) -> dict[str, Any]:
+    """The acquirer's part of a transaction (the section named by its type)."""
+    return _gateway_answer(transaction)
 
 
 def finish_transaction(
@@ -128,16 +184,17 @@ def finish_transaction(
     transaction = load_transaction(conn, uid)
     if transaction is None:
         raise KeyError(uid)
+    paid = status == "successful" and transaction["type"] == "payment"
     transaction.update(
         status=status,
         message=message or MESSAGES[status],
         updated_at=iso(at),
-        paid_at=iso(at) if status == "successful" else None,
+        paid_at=iso(at) if paid else None,
         redirect_url=None,
     )
     if three_d_secure is not None:
         transaction["three_d_secure_verification"] = three_d_secure
-    transaction["payment"] = _gateway_answer(transaction)
+    transaction[transaction["type"]] = _gateway_answer(transaction)
     conn.execute(
         "UPDATE bepaid_transactions SET status = ?, data = ? WHERE uid = ?",
         (status, dumps(transaction), uid),
@@ -197,8 +254,6 @@ async def find_by_tracking_id(request: Request) -> Response:
         "ORDER BY created_at DESC, seq DESC LIMIT ?",
         (request.path_params["tracking_id"], TRACKING_ID_LIMIT),
     )
-    if not rows:
-        return not_found()
     return JSONResponse({"transactions": [loads(row["data"]) for row in rows]})
 
 
@@ -213,4 +268,5 @@ def state_section(sandbox: Sandbox) -> list[dict[str, Any]]:
 routes = [
     Route("/transactions/{uid}", get_transaction, methods=["GET"]),
     Route("/v2/transactions/tracking_id/{tracking_id:path}", find_by_tracking_id, methods=["GET"]),
+    Route("/transactions/tracking_id/{tracking_id:path}", find_by_tracking_id, methods=["GET"]),
 ]

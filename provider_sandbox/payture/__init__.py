@@ -1,24 +1,31 @@
 """Sandbox emulator: Payture bills through the behind-api wrapper.
 
-Routes (provider-docs/payture-bills-behind-api-client.txt; JSON bodies, POST):
+Routes (provider-docs/payture-bills-behind-api-client.txt; JSON bodies, POST), each
+under API versions 10 and 20 with the same handlers: the official generated Python
+client (PyPI ``behind-api-client``) calls ``/api/payments/10/payture/...`` and the node
+client's V20 the same methods with the same parameters. V21 is not served: the node
+client ships a ``PaymentsV21Payture`` but its methods are not documented.
 
-* ``/api/payments/20/payture/billCreate`` ``{access_token, subscription_id}``
-* ``/api/payments/20/payture/billCreateUnauthorised`` ``{access_token, subscription_id,
+* ``/api/payments/{10|20}/payture/billCreate`` ``{access_token, subscription_id}``
+* ``/api/payments/{10|20}/payture/billCreateUnauthorised`` ``{access_token?, subscription_id,
   user_id, redirect_url?, extended?}``
   → ``{"success": true, "data": {"bill_id", "bill": {"payUrl"}}}``, where ``payUrl`` is
   ``{public_url}/apim/Pay?SessionId=<id>`` (the pay page, :mod:`pages`).
-* ``/api/payments/20/payture/billStatus`` ``{access_token, bill_id}``
+* ``/api/payments/{10|20}/payture/billStatus`` ``{access_token?, bill_id}``
   → ``{"success": true, "data": {"bill_info": {bill_status, amount, gift?}, "status"}}``;
   an ``AMOUNT_MISMATCH`` bill answers ``success: false`` with the same ``data``, exactly
   as the doc's example does.
 
 HTTP statuses: every answer the doc shows (``success`` true or false) is HTTP 200,
 because behind-api clients read ``success`` from a 200 and treat any other status as
-a transport or authorisation failure. A missing or wrong ``access_token`` (it must
-equal the sandbox's configured token on all three methods) is HTTP 401
+a transport or authorisation failure. ``billCreate`` needs the access token
+(``need_authorization: true``): a missing or wrong ``access_token`` is HTTP 401
 ``{"success": false, "code": 1001, "message": ...}``; 1001 is the code behind-api
-clients hand to their "request rejected" handler. A body that is not a JSON object is
-HTTP 400 in the same shape.
+clients hand to their "request rejected" handler. ``billCreateUnauthorised`` and
+``billStatus`` are ``need_authorization: false`` and are served without a token; a
+token that *is* sent must still be the right one (inferred: a stale token is a
+configuration mistake worth saying, and the doc shows no example either way).
+A body that is not a JSON object is HTTP 400 in the same shape.
 
 Validation messages (``success: false``): ``<field> can not be empty`` (the doc's
 ``bill_id can not be empty`` pattern), ``Invalid UUID format: <field>`` (the doc's
@@ -74,7 +81,7 @@ from provider_sandbox.payture.bills import (
     state_section,
 )
 
-API_PREFIX = "/api/payments/20/payture"
+API_VERSIONS = ("10", "20")
 REJECTED_TOKEN_CODE = 1001
 
 
@@ -99,8 +106,13 @@ def _token_error(sandbox: Sandbox, body: dict[str, Any]) -> JSONResponse | None:
     return None
 
 
-def behind_api_method(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap a method handler with behind-api's body parsing, token check and envelope."""
+def behind_api_method(
+    handler: Handler, *, guest: bool = False
+) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a method handler with behind-api's body parsing, token check and envelope.
+
+    ``guest``: the method is ``need_authorization: false`` — no token is needed.
+    """
 
     async def endpoint(request: Request) -> Response:
         sandbox = sandbox_of(request)
@@ -110,7 +122,8 @@ def behind_api_method(handler: Handler) -> Callable[[Request], Awaitable[Respons
             body = None
         if not isinstance(body, dict):
             return _failure("Request body must be a JSON object", 400)
-        if denied := _token_error(sandbox, body):
+        sent_no_token = body.get("access_token") in (None, "")
+        if not (guest and sent_no_token) and (denied := _token_error(sandbox, body)):
             return denied
         try:
             data = handler(sandbox, body)
@@ -217,14 +230,18 @@ async def admin_pay(request: Request) -> Response:
     return JSONResponse({"bill_id": paid["bill_id"], **bill_status_data(paid)})
 
 
+METHODS = {
+    "billCreate": behind_api_method(bill_create),
+    "billCreateUnauthorised": behind_api_method(bill_create_unauthorised, guest=True),
+    "billStatus": behind_api_method(bill_status, guest=True),
+}
+
 routes: list[BaseRoute] = [
-    Route(f"{API_PREFIX}/billCreate", behind_api_method(bill_create), methods=["POST"]),
-    Route(
-        f"{API_PREFIX}/billCreateUnauthorised",
-        behind_api_method(bill_create_unauthorised),
-        methods=["POST"],
+    *(
+        Route(f"/api/payments/{version}/payture/{name}", endpoint, methods=["POST"])
+        for version in API_VERSIONS
+        for name, endpoint in METHODS.items()
     ),
-    Route(f"{API_PREFIX}/billStatus", behind_api_method(bill_status), methods=["POST"]),
     Route(f"{ADMIN_PREFIX}/payture/products", admin_products),
     Route(f"{ADMIN_PREFIX}/payture/{{bill_id}}/pay", admin_pay, methods=["POST"]),
     *pages.routes,

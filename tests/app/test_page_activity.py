@@ -121,7 +121,7 @@ def test_empty_ledger_renders_with_friendly_notes_and_masked_settings(use_ledger
     infos = " ".join(info.value for info in at.info)
     assert "No status changes" in infos and "No provider notifications" in infos
     settings = at.table[0].value.to_string()
-    assert "sandbox-shop" in settings and "sandbox-secret" not in settings
+    assert "361" in settings and "sandbox-secret" not in settings
 
 
 def test_demo_ledger_shows_latest_events_and_audit(use_ledger, demo_ledger):

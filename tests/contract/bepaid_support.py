@@ -13,7 +13,7 @@ from provider_sandbox.app import create_app
 from provider_sandbox.core import SandboxConfig
 from tests.support.servers import free_port, serve
 
-SHOP = ("sandbox-shop", "sandbox-secret")
+SHOP = ("361", "sandbox-secret")
 CHECKOUT_HEADERS = {"X-API-Version": "2"}
 APPROVED = "4200000000000000"
 DECLINED = "4005550000000019"

@@ -54,7 +54,7 @@ def sandbox(sandbox_server):
 @pytest.fixture
 def bepaid(sandbox_url):
     """httpx client with the sandbox shop's HTTP Basic credentials."""
-    with _client(sandbox_url, auth=("sandbox-shop", "sandbox-secret")) as client:
+    with _client(sandbox_url, auth=("361", "sandbox-secret")) as client:
         yield client
 
 
