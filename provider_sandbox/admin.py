@@ -9,6 +9,7 @@ decline an item) under the same prefix in their ``routes``.
     GET    /__sandbox/state                  {"clock": {...}, <section>: ...}
     GET    /__sandbox/clock                  {"now", "timestamp", "speed", "lead_seconds"}
     POST   /__sandbox/clock/advance          {"seconds"|"minutes"|"hours"|"days": N} -> clock
+    POST   /__sandbox/clock/reset            back to real time -> clock + {"reset_seconds"}
     GET    /__sandbox/public-key             the notification public key, PEM (text/plain)
     GET    /__sandbox/notifications          {"notifications": [...], "counts"}; ?state=
     POST   /__sandbox/notifications/{id}/retry   make one due again now
@@ -119,6 +120,17 @@ async def advance_clock(request: Request) -> Response:
     return AdminJSON({**clock_view(sandbox), "advanced_seconds": seconds})
 
 
+async def reset_clock(request: Request) -> Response:
+    """Sandbox time goes back to real time (the one move backwards the clock makes).
+
+    Objects made while the clock was ahead keep their timestamps; what they wait for
+    (an expiry, a renewal) now comes that much later in real time.
+    """
+    sandbox = sandbox_of(request)
+    lead = await anyio.to_thread.run_sync(sandbox.reset_clock)
+    return AdminJSON({**clock_view(sandbox), "reset_seconds": lead})
+
+
 async def public_key(request: Request) -> Response:
     signer = sandbox_of(request).notifier.signer
     pem = await anyio.to_thread.run_sync(lambda: signer.public_key_pem)
@@ -182,6 +194,7 @@ def admin_routes() -> list[Route]:
         Route(f"{p}/state", state, methods=["GET"]),
         Route(f"{p}/clock", clock, methods=["GET"]),
         Route(f"{p}/clock/advance", advance_clock, methods=["POST"]),
+        Route(f"{p}/clock/reset", reset_clock, methods=["POST"]),
         Route(f"{p}/public-key", public_key, methods=["GET"]),
         Route(f"{p}/notifications", notifications, methods=["GET"]),
         Route(

@@ -4,8 +4,8 @@ The sandbox has test credentials and an unauthenticated admin API, so it only
 binds to loopback: ``127.0.0.0/8``, ``::1`` or ``localhost``; anything else is
 refused with :class:`~provider_sandbox.errors.SandboxConfigError` before a socket is opened.
 
-Credentials default to shop id ``sandbox-shop``, secret key ``sandbox-secret`` and
-behind-api access token ``sandbox-token``; the environment variables
+Credentials default to shop id ``361`` (a number, as bePaid shop ids are), secret
+key ``sandbox-secret`` and behind-api access token ``sandbox-token``; the environment variables
 ``MERCHANT_CONSOLE_SANDBOX_SHOP_ID``, ``MERCHANT_CONSOLE_SANDBOX_SECRET_KEY`` and
 ``MERCHANT_CONSOLE_SANDBOX_ACCESS_TOKEN`` override them. The banner printed at
 start shows all three, the base URL, where the notification public key is
@@ -75,7 +75,18 @@ def config_from_env(
     return SandboxConfig(state_path=state_path, speed=speed, public_url=public_url, **credentials)
 
 
-def banner(config: SandboxConfig, key_fingerprint: str) -> str:
+def lead_words(lead: float) -> str:
+    """``+2 d 03:00:00 ahead of real time`` (or ``none: sandbox time is real time``)."""
+    if abs(lead) < 1:
+        return "none: sandbox time is real time"
+    whole = int(abs(lead))
+    days, rest = divmod(whole, 86400)
+    clock = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
+    sign = "+" if lead > 0 else "-"
+    return f"{sign}{days} d {clock} {'ahead of' if lead > 0 else 'behind'} real time"
+
+
+def banner(config: SandboxConfig, key_fingerprint: str, lead: float = 0.0) -> str:
     """What the sandbox prints at start: where it is and how to talk to it."""
     return "\n".join(
         [
@@ -87,6 +98,8 @@ def banner(config: SandboxConfig, key_fingerprint: str) -> str:
             f"  Public key (PEM)    {config.public_url}{ADMIN_PREFIX}/public-key",
             f"  Key fingerprint     sha256:{key_fingerprint}",
             f"  Clock speed         x{config.speed:g}",
+            f"  Clock lead          {lead_words(lead)}"
+            + (f"   (POST {ADMIN_PREFIX}/clock/reset to go back)" if abs(lead) >= 1 else ""),
             f"  Payture notices to  {config.payture_notification_url or '(none)'}",
             f"  State               {config.state_path}",
             f"  Admin API           {config.public_url}{ADMIN_PREFIX}/state",
@@ -118,7 +131,7 @@ def run(
     sandbox = app.state.sandbox
     try:
         # Generate (first start) or load the signing key now, so it can be shown.
-        print(banner(config, sandbox.notifier.signer.fingerprint), flush=True)
+        print(banner(config, sandbox.notifier.signer.fingerprint, sandbox.clock.lead()), flush=True)
         uvicorn.run(app, host=host.strip("[]"), port=port, log_level="info", lifespan="on")
     finally:
         sandbox.store.close()

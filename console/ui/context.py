@@ -14,6 +14,8 @@ under a fingerprint of the settings it was built from, so an edited secrets file
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from datetime import datetime
 
 import streamlit as st
 
@@ -21,6 +23,7 @@ from console.auth import Actor
 from console.billing import Billing
 from console.config import Settings, load_settings
 from console.ledger import Ledger
+from console.sandbox_clock import SandboxClock, real_now
 
 ACTOR_KEY = "auth_actor"
 
@@ -44,9 +47,20 @@ def ledger() -> Ledger:
 
 
 @st.cache_resource(show_spinner=False)
+def _clock(sandbox_url: str, is_sandbox: bool) -> Callable[[], datetime]:
+    return SandboxClock(sandbox_url) if is_sandbox else real_now
+
+
+def clock() -> Callable[[], datetime]:
+    """The console's "now": the sandbox's clock in sandbox mode (see console.sandbox_clock)."""
+    current = settings()
+    return _clock(current.sandbox_url, current.is_sandbox)
+
+
+@st.cache_resource(show_spinner=False)
 def _billing(fingerprint: str, _settings: Settings, _ledger: Ledger) -> Billing:
     # Keyed by the fingerprint only: the underscore arguments are not hashed.
-    return Billing(_settings, _ledger)
+    return Billing(_settings, _ledger, clock=_clock(_settings.sandbox_url, _settings.is_sandbox))
 
 
 def billing() -> Billing:
