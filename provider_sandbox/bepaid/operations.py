@@ -257,4 +257,6 @@ async def admin_refunds(request: Request) -> Response:
 routes = [
     Route("/transactions/captures", _endpoint(CAPTURE), methods=["POST"]),
     Route("/transactions/voids", _endpoint(VOID), methods=["POST"]),
+    Route("/transactions/refunds", _endpoint(REFUND), methods=["POST"]),
+    Route(f"{ADMIN_PREFIX}/transactions/{{uid}}/refunds", admin_refunds, methods=["GET"]),
 ]

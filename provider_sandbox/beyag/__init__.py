@@ -5,7 +5,8 @@ Routes (shop HTTP Basic auth on the API, like the gateway):
 * ``POST /beyag/transactions/payments`` — ``{"request": {...}}`` → ``{"transaction":
   {...}}`` shaped like the doc's "response with form parameters" example, status
   ``pending``. Validation: see :mod:`provider_sandbox.beyag.validation`.
-* ``GET /beyag/transactions/{uid}`` → ``{"transaction": {...}}``.
+* ``GET /beyag/transactions/{uid}`` → ``{"transaction": {...}}`` (a payment or a refund).
+* ``POST /beyag/transactions/refunds`` — see :mod:`refunds`.
 * ``GET /beyag/transactions/tracking_id/{tracking_id}`` → ``{"transactions": [...]}``,
   newest first, at most 10; a transaction sent with several ``;``-separated tracking
   ids is found by any of them (as the doc says of the back office).
@@ -38,7 +39,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from provider_sandbox.beyag import pages
+from provider_sandbox.beyag import pages, refunds
 from provider_sandbox.beyag.transactions import (
     SCHEMA,
     create_transaction,
@@ -57,12 +58,13 @@ from provider_sandbox.core import (
     shop_auth_error,
     unprocessable,
 )
+from provider_sandbox.errors import not_found
 
 TRACKING_ID_LIMIT = 10
 
 
 def _not_found() -> JSONResponse:
-    return JSONResponse({"message": "Record not found", "errors": {}}, status_code=404)
+    return not_found()
 
 
 async def create_payment(request: Request) -> Response:
@@ -85,7 +87,8 @@ async def get_transaction(request: Request) -> Response:
         return denied
     row = load(sandbox, request.path_params["uid"])
     if row is None:
-        return _not_found()
+        found = refunds.load_refund(sandbox, request.path_params["uid"])
+        return _not_found() if found is None else JSONResponse({"transaction": found})
     return JSONResponse({"transaction": transaction_json(sandbox, row)})
 
 
@@ -101,9 +104,14 @@ async def find_by_tracking_id(request: Request) -> Response:
         "ORDER BY seq DESC LIMIT :limit",
         {"id": wanted, "pattern": _like_escape(wanted), "limit": TRACKING_ID_LIMIT},
     )
-    if not rows:
+    found = [transaction_json(sandbox, row) for row in rows]
+    found += refunds.refunds_by_tracking_id(sandbox, wanted, _like_escape(wanted))
+    if not found:
         return _not_found()
-    return JSONResponse({"transactions": [transaction_json(sandbox, row) for row in rows]})
+    # Newest first (ISO timestamps sort as text); in the same second a refund is newer
+    # than its payment.
+    found.sort(key=lambda tx: (tx["created_at"], tx["type"] == "refund"), reverse=True)
+    return JSONResponse({"transactions": found[:TRACKING_ID_LIMIT]})
 
 
 def _like_escape(text: str) -> str:
@@ -138,15 +146,17 @@ async def admin_pay(request: Request) -> Response:
 
 routes: list[BaseRoute] = [
     Route("/beyag/transactions/payments", create_payment, methods=["POST"]),
+    Route("/beyag/transactions/refunds", refunds.create_refund, methods=["POST"]),
     Route("/beyag/transactions/tracking_id/{tracking_id:path}", find_by_tracking_id),
     Route("/beyag/transactions/{uid}", get_transaction),
     Route(f"{ADMIN_PREFIX}/beyag/{{uid}}/pay", admin_pay, methods=["POST"]),
+    Route(f"{ADMIN_PREFIX}/beyag/{{uid}}/refunds", refunds.admin_refunds, methods=["GET"]),
     *pages.routes,
 ]
 
 
 def install(sandbox: Sandbox) -> None:
     """Create this emulator's tables and register its tickers and state sections."""
-    sandbox.store.ensure_schema(SCHEMA)
+    sandbox.store.ensure_schema(SCHEMA + refunds.SCHEMA)
     sandbox.add_ticker(expire_unpaid)
     sandbox.add_state_section("beyag", state_section)
