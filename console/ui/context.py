@@ -21,9 +21,9 @@ import streamlit as st
 
 from console.auth import Actor
 from console.billing import Billing
+from console.clock import SandboxClock, real_now
 from console.config import Settings, load_settings
 from console.ledger import Ledger
-from console.sandbox_clock import SandboxClock, real_now
 
 ACTOR_KEY = "auth_actor"
 
@@ -52,7 +52,7 @@ def _clock(sandbox_url: str, is_sandbox: bool) -> Callable[[], datetime]:
 
 
 def clock() -> Callable[[], datetime]:
-    """The console's "now": the sandbox's clock in sandbox mode (see console.sandbox_clock)."""
+    """The console's "now": the sandbox's clock in sandbox mode (see console.clock)."""
     current = settings()
     return _clock(current.sandbox_url, current.is_sandbox)
 

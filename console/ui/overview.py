@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from console.clock import SandboxClock
 from console.config import Settings
-from console.sandbox_clock import SandboxClock
 from console.ui import context
 
 

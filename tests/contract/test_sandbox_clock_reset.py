@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from console.sandbox_clock import SandboxClock
+from console.clock import SandboxClock
 from provider_sandbox import server
 from provider_sandbox.core import SandboxConfig
 from tests.contract.bepaid_support import SHOP, advance, checkout_request
