@@ -111,8 +111,8 @@ def running_sandbox(state_dir: Path) -> Iterator[int]:
     """The provider sandbox on a free loopback port, in a thread; yields the port."""
     import uvicorn
 
-    from console.sandbox.app import create_app
-    from console.sandbox.core import SandboxConfig
+    from provider_sandbox.app import create_app
+    from provider_sandbox.core import SandboxConfig
 
     port = free_port()
     app = create_app(

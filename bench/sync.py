@@ -44,7 +44,7 @@ from console.ledger import Ledger, now_ms
 from console.providers import BepaidClient, BeyagClient, PaytureClient
 from console.sync import DEFAULT_CONCURRENCY, refresh_open
 
-SHOP = ("sandbox-shop", "sandbox-secret")
+SHOP = ("361", "sandbox-secret")
 TOKEN = "sandbox-token"  # noqa: S105 - the sandbox's documented test token
 PRODUCTS = [  # (id, price, currency) from the sandbox catalogue
     ("550e8400-e29b-41d4-a716-446655440003", 2990, "BYN"),
@@ -77,8 +77,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def serve_sandbox(port: int, state: str) -> None:
     import uvicorn
 
-    from console.sandbox.app import create_app
-    from console.sandbox.core import SandboxConfig
+    from provider_sandbox.app import create_app
+    from provider_sandbox.core import SandboxConfig
 
     app = create_app(SandboxConfig(public_url=f"http://127.0.0.1:{port}", state_path=state))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)

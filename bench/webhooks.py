@@ -45,7 +45,7 @@ from console.config import Secret, Settings, load_settings
 from console.ledger import Ledger
 from console.webhooks import SignatureVerifier, apply_notice, read_notice
 
-SHOP = ("sandbox-shop", "sandbox-secret")
+SHOP = ("361", "sandbox-secret")
 
 
 def settings_with_key(public_key_pem: str, tmp: Path) -> Settings:

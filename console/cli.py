@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 
 from console.config import Settings, load_settings
-from console.errors import ConsoleError
+from console.errors import ConfigError, ConsoleError
 from console.paths import ENV_PREFIX, SECRETS_ENV, absolute, secrets_path
 
 CONSOLE_ADDRESS = "127.0.0.1"  # run serves loopback only; put a TLS proxy in front for a team
@@ -124,15 +124,19 @@ def cmd_webhooks(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    from console.sandbox.server import run
+    from provider_sandbox.errors import SandboxConfigError
+    from provider_sandbox.server import run
 
-    run(
-        host=args.host,
-        port=args.port,
-        state_path=args.state,
-        speed=args.speed,
-        payture_notify_url=args.payture_notify_url,
-    )
+    try:
+        run(
+            host=args.host,
+            port=args.port,
+            state_path=args.state,
+            speed=args.speed,
+            payture_notify_url=args.payture_notify_url,
+        )
+    except SandboxConfigError as exc:  # the sandbox is its own program with its own errors
+        raise ConfigError(exc.message) from exc
     return 0
 
 
@@ -171,7 +175,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 )
             children.append(_start_sandbox(settings, sandbox_env))
             _wait_until_up(f"{settings.sandbox_url}/__sandbox/health", children[-1], "sandbox")
-            print(f"Sandbox:  {settings.sandbox_url}  (shop sandbox-shop / sandbox-secret)")
+            shop = settings.bepaid.shop_id if settings.bepaid else ""
+            print(f"Sandbox:  {settings.sandbox_url}  (shop {shop} / sandbox-secret)")
         if settings.webhook_url and settings.bepaid:
             children.append(_start_receiver(settings, env))
             health = f"http://127.0.0.1:{settings.webhook_port}/health"
@@ -223,7 +228,7 @@ def _start_sandbox(settings: Settings, env: dict[str, str]) -> subprocess.Popen:
     command = [
         sys.executable,
         "-m",
-        "console.sandbox",
+        "provider_sandbox",
         "--port",
         str(settings.sandbox_port),
         "--state",

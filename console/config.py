@@ -39,7 +39,6 @@ from console.auth import Role, UserRecord
 from console.errors import ConfigError
 from console.money import DEFAULT_MAXIMUM
 from console.paths import ENV_PREFIX, absolute
-from console.sandbox.core import DEFAULT_ACCESS_TOKEN, DEFAULT_SECRET_KEY, DEFAULT_SHOP_ID
 from console.users import parse_users
 
 DEFAULT_LEDGER = "data/ledger.db"
@@ -47,6 +46,11 @@ DEFAULT_SANDBOX_STATE = "data/sandbox.db"
 #: A signed-in person is signed out after this long without any action (``session_idle_minutes``).
 DEFAULT_SESSION_IDLE_MINUTES = 8 * 60
 DEFAULT_SANDBOX_PORT = 8600
+# The built-in sandbox's documented test credentials (the sandbox program has the
+# same defaults; tests/contract/test_sandbox_separation.py checks they agree).
+DEFAULT_SHOP_ID = "361"  # bePaid shop ids are integers; 361 is the docs' example shop
+DEFAULT_SECRET_KEY = "sandbox-secret"  # noqa: S105 - the sandbox's documented test credential
+DEFAULT_ACCESS_TOKEN = "sandbox-token"  # noqa: S105 - the sandbox's documented test credential
 DEFAULT_WEBHOOK_PORT = 8601
 
 # Live hosts as published by the providers (bePaid API, hosted checkout, gateway).

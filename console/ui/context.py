@@ -14,12 +14,15 @@ under a fingerprint of the settings it was built from, so an edited secrets file
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import streamlit as st
 
 from console.auth import Actor
 from console.billing import Billing
+from console.clock import SandboxClock, real_now
 from console.config import Settings, load_settings
 from console.ledger import Ledger
 from console.sessions import Authority, Directory
@@ -46,6 +49,17 @@ def ledger() -> Ledger:
 
 
 @st.cache_resource(show_spinner=False)
+def _clock(sandbox_url: str, is_sandbox: bool) -> Callable[[], datetime]:
+    return SandboxClock(sandbox_url) if is_sandbox else real_now
+
+
+def clock() -> Callable[[], datetime]:
+    """The console's "now": the sandbox's clock in sandbox mode (see console.clock)."""
+    current = settings()
+    return _clock(current.sandbox_url, current.is_sandbox)
+
+
+@st.cache_resource(show_spinner=False)
 def _authority(ledger_path: str, secrets_path: str) -> Authority:
     return Authority(_ledger(ledger_path), Directory(Path(secrets_path)))
 
@@ -61,7 +75,8 @@ def _billing(
     fingerprint: str, _settings: Settings, _ledger: Ledger, _authority: Authority
 ) -> Billing:
     # Keyed by the fingerprint only: the underscore arguments are not hashed.
-    return Billing(_settings, _ledger, authority=_authority)
+    clock = _clock(_settings.sandbox_url, _settings.is_sandbox)
+    return Billing(_settings, _ledger, authority=_authority, clock=clock)
 
 
 def billing() -> Billing:

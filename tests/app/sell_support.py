@@ -21,10 +21,10 @@ from streamlit.testing.v1.element_tree import Block
 from console.auth import LOCAL_ADMIN, Actor
 from console.demo import generate_demo
 from console.ledger import Ledger
-from console.sandbox.app import create_app
-from console.sandbox.core import SandboxConfig
 from console.ui.context import ACTOR_KEY
 from console.ui.registry import PAGES_DIR
+from provider_sandbox.app import create_app
+from provider_sandbox.core import SandboxConfig
 from tests.support.servers import free_port, serve
 
 

@@ -12,11 +12,11 @@ from streamlit.testing.v1 import AppTest
 from console.auth import LOCAL_ADMIN, Actor
 from console.demo import generate_demo
 from console.ledger import Ledger
-from console.sandbox.app import create_app
-from console.sandbox.core import SandboxConfig
 from console.status import BillStatus
 from console.ui.context import ACTOR_KEY
 from console.ui.registry import PAGES_DIR
+from provider_sandbox.app import create_app
+from provider_sandbox.core import SandboxConfig
 from tests.support.servers import free_port, serve
 
 PAGE = PAGES_DIR / "activity.py"
@@ -121,7 +121,7 @@ def test_empty_ledger_renders_with_friendly_notes_and_masked_settings(use_ledger
     infos = " ".join(info.value for info in at.info)
     assert "No status changes" in infos and "No provider notifications" in infos
     settings = at.table[0].value.to_string()
-    assert "sandbox-shop" in settings and "sandbox-secret" not in settings
+    assert "361" in settings and "sandbox-secret" not in settings
 
 
 def test_demo_ledger_shows_latest_events_and_audit(use_ledger, demo_ledger):

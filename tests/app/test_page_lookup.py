@@ -17,11 +17,11 @@ from console.config import load_settings
 from console.demo import generate_demo
 from console.ledger import Ledger
 from console.providers import BepaidClient
-from console.sandbox.app import create_app
-from console.sandbox.core import SandboxConfig
 from console.status import BillStatus, SubscriptionStatus
 from console.ui.context import ACTOR_KEY
 from console.ui.registry import PAGES_DIR
+from provider_sandbox.app import create_app
+from provider_sandbox.core import SandboxConfig
 from tests.support.servers import free_port, serve
 
 PAGE = PAGES_DIR / "lookup.py"

@@ -9,11 +9,11 @@ from typing import Any
 
 import httpx
 
-from console.sandbox.app import create_app
-from console.sandbox.core import SandboxConfig
+from provider_sandbox.app import create_app
+from provider_sandbox.core import SandboxConfig
 from tests.support.servers import free_port, serve
 
-SHOP = ("sandbox-shop", "sandbox-secret")
+SHOP = ("361", "sandbox-secret")
 CHECKOUT_HEADERS = {"X-API-Version": "2"}
 APPROVED = "4200000000000000"
 DECLINED = "4005550000000019"

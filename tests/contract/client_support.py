@@ -90,7 +90,7 @@ def clients(
 
 
 def add_fault(admin: httpx.Client, **spec: Any) -> dict[str, Any]:
-    """Register a sandbox fault (``POST /__sandbox/faults``; see console/sandbox/faults.py)."""
+    """Register a sandbox fault (``POST /__sandbox/faults``; see provider_sandbox/faults.py)."""
     response = admin.post("/__sandbox/faults", json=spec)
     assert response.status_code == 201, response.text
     return response.json()

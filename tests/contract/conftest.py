@@ -15,8 +15,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from console.sandbox.app import create_app
-from console.sandbox.core import SandboxConfig
+from provider_sandbox.app import create_app
+from provider_sandbox.core import SandboxConfig
 from tests.support.servers import free_port, serve
 
 # One TLS context for every test client: building one per client costs ~80 ms.
@@ -54,7 +54,7 @@ def sandbox(sandbox_server):
 @pytest.fixture
 def bepaid(sandbox_url):
     """httpx client with the sandbox shop's HTTP Basic credentials."""
-    with _client(sandbox_url, auth=("sandbox-shop", "sandbox-secret")) as client:
+    with _client(sandbox_url, auth=("361", "sandbox-secret")) as client:
         yield client
 
 

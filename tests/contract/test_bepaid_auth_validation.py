@@ -31,9 +31,7 @@ def shop(tmp_path_factory):
 
 
 @pytest.mark.parametrize(("method", "path"), API_ROUTES)
-@pytest.mark.parametrize(
-    "auth", [None, ("sandbox-shop", "wrong-secret"), ("other-shop", "sandbox-secret")]
-)
+@pytest.mark.parametrize("auth", [None, ("361", "wrong-secret"), ("other-shop", "sandbox-secret")])
 def test_every_api_route_refuses_requests_without_the_shop_credentials(shop, method, path, auth):
     with httpx.Client(base_url=str(shop.base_url), auth=auth, timeout=10) as client:
         response = client.request(method, path, json={}, headers=CHECKOUT_HEADERS)

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from console.sandbox.core import parse_iso
+from provider_sandbox.core import parse_iso
 from tests.contract.bepaid_support import (
     APPROVED,
     CHECKOUT_HEADERS,

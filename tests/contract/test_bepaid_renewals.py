@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from console.sandbox.bepaid_renewals import add_interval
-from console.sandbox.core import parse_iso
+from provider_sandbox.bepaid.renewals import add_interval
+from provider_sandbox.core import parse_iso
 from tests.contract.bepaid_support import (
     APPROVED,
     DECLINED,

@@ -8,9 +8,9 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from console.sandbox.app import create_app
-from console.sandbox.beyag_validation import SUPPORTED_METHOD_TYPES
-from console.sandbox.core import SandboxConfig, iso
+from provider_sandbox.app import create_app
+from provider_sandbox.beyag.validation import SUPPORTED_METHOD_TYPES
+from provider_sandbox.core import SandboxConfig, iso
 from tests.support.servers import free_port, serve
 
 PAYMENTS = "/beyag/transactions/payments"
@@ -151,9 +151,7 @@ def test_expired_at_is_returned_in_utc(bepaid, sandbox):
     assert transaction["transaction"]["expired_at"] == iso(moment)
 
 
-@pytest.mark.parametrize(
-    "auth", [None, ("sandbox-shop", "wrong-secret"), ("other-shop", "sandbox-secret")]
-)
+@pytest.mark.parametrize("auth", [None, ("361", "wrong-secret"), ("other-shop", "sandbox-secret")])
 def test_requests_without_the_shop_credentials_are_refused(sandbox_url, sandbox, auth):
     response = httpx.post(f"{sandbox_url}{PAYMENTS}", json=doc_request(sandbox), auth=auth)
 

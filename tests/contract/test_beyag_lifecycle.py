@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from console.sandbox.app import create_app
-from console.sandbox.core import SandboxConfig, iso
+from provider_sandbox.app import create_app
+from provider_sandbox.core import SandboxConfig, iso
 from tests.support.servers import free_port, serve
 
 PAYMENTS = "/beyag/transactions/payments"

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from console.sandbox.app import create_app
-from console.sandbox.core import SandboxConfig, iso
+from provider_sandbox.app import create_app
+from provider_sandbox.core import SandboxConfig, iso
 from tests.support.servers import free_port, serve
 
 PAYMENTS = "/beyag/transactions/payments"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from console.money import EXPONENTS
-from console.sandbox.app import create_app
-from console.sandbox.core import SandboxConfig
-from console.sandbox.payture_bills import is_uuid
+from provider_sandbox.app import create_app
+from provider_sandbox.core import SandboxConfig
+from provider_sandbox.payture.bills import is_uuid
 from tests.support.servers import free_port, serve
 
 API = "/api/payments/20/payture"

@@ -1,12 +1,13 @@
-"""Payture: every behind-api method needs the configured access_token (else HTTP 401)."""
+"""Payture: billCreate needs the configured access_token (else HTTP 401); the two
+``need_authorization: false`` methods are served without one, but refuse a wrong one."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 
-from console.sandbox.app import create_app
-from console.sandbox.core import SandboxConfig
+from provider_sandbox.app import create_app
+from provider_sandbox.core import SandboxConfig
 from tests.support.servers import free_port, serve
 
 API = "/api/payments/20/payture"
@@ -29,15 +30,16 @@ def sandbox_server(tmp_path_factory):
     app.state.sandbox.store.close()
 
 
-@pytest.mark.parametrize("method", list(VALID_BODIES))
 @pytest.mark.parametrize(
-    ("token", "message"),
+    ("method", "token", "message"),
     [
-        (..., "access_token can not be empty"),
-        ("", "access_token can not be empty"),
-        ("sandbox-token-2", "Invalid access token"),
-        ("SANDBOX-TOKEN", "Invalid access token"),
-        (["sandbox-token"], "Invalid access token"),
+        ("billCreate", ..., "access_token can not be empty"),
+        ("billCreate", "", "access_token can not be empty"),
+        *(
+            (method, token, "Invalid access token")
+            for method in VALID_BODIES
+            for token in ("sandbox-token-2", "SANDBOX-TOKEN", ["sandbox-token"])
+        ),
     ],
 )
 def test_a_missing_or_wrong_token_is_401(anonymous, sandbox, method, token, message):
@@ -51,6 +53,20 @@ def test_a_missing_or_wrong_token_is_401(anonymous, sandbox, method, token, mess
     assert response.status_code == 401
     assert response.json() == {"success": False, "code": 1001, "message": message}
     assert len(sandbox.state_sections["payture"](sandbox)["bills"]) == bills_before
+
+
+@pytest.mark.parametrize("method", ["billCreateUnauthorised", "billStatus"])
+@pytest.mark.parametrize("token", [..., ""])
+def test_the_guest_methods_need_no_token(anonymous, method, token):
+    """The doc: billCreateUnauthorised and billStatus are ``need_authorization: false``."""
+    body = dict(VALID_BODIES[method])
+    if token is not ...:
+        body["access_token"] = token
+
+    response = anonymous.post(f"{API}/{method}", json=body)
+
+    assert response.status_code == 200
+    assert response.json()["success"] is True
 
 
 @pytest.mark.parametrize("method", list(VALID_BODIES))
@@ -74,7 +90,7 @@ def test_a_body_that_is_not_a_json_object_is_400(anonymous, raw):
 
 
 def test_an_empty_body_has_no_token(anonymous):
-    response = anonymous.post(f"{API}/billStatus")
+    response = anonymous.post(f"{API}/billCreate")
 
     assert response.status_code == 401
     assert response.json()["message"] == "access_token can not be empty"

@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from console.sandbox.app import create_app
-from console.sandbox.core import SandboxConfig
-from console.sandbox.payture_bills import is_uuid
+from provider_sandbox.app import create_app
+from provider_sandbox.core import SandboxConfig
+from provider_sandbox.payture.bills import is_uuid
 from tests.support.servers import free_port, serve
 
 API = "/api/payments/20/payture"

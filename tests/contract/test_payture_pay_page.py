@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from console.sandbox.app import create_app
-from console.sandbox.core import SandboxConfig
+from provider_sandbox.app import create_app
+from provider_sandbox.core import SandboxConfig
 from tests.support.servers import free_port, serve
 
 API = "/api/payments/20/payture"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from console.sandbox.app import create_app
-from console.sandbox.core import SandboxConfig
-from console.sandbox.payture_bills import DONE_AFTER_SECONDS
+from provider_sandbox.app import create_app
+from provider_sandbox.core import SandboxConfig
+from provider_sandbox.payture.bills import DONE_AFTER_SECONDS
 from tests.support.servers import free_port, serve
 
 API = "/api/payments/20/payture"

@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from console.errors import ConfigError
-from console.sandbox import server
-from console.sandbox.core import SandboxConfig, shop_auth_error
+from provider_sandbox import server
+from provider_sandbox.core import SandboxConfig, shop_auth_error
+from provider_sandbox.errors import SandboxConfigError
 
 
 def shop_only(request: Request) -> Response:
@@ -22,8 +22,8 @@ def shop_only(request: Request) -> Response:
 @pytest.mark.parametrize(
     ("auth", "status"),
     [
-        (("sandbox-shop", "sandbox-secret"), 200),
-        (("sandbox-shop", "wrong-secret"), 401),
+        (("361", "sandbox-secret"), 200),
+        (("361", "wrong-secret"), 401),
         (("other-shop", "sandbox-secret"), 401),
         (None, 401),
     ],
@@ -43,10 +43,7 @@ def test_credentials_can_be_overridden(start_sandbox, http, webhook_catcher):
     config = {"shop_id": "shop-7", "secret_key": "s3cr3t"}
     with start_sandbox(routes=[Route("/test/shop-only", shop_only)], **config) as (url, app):
         assert http.get(f"{url}/test/shop-only", auth=("shop-7", "s3cr3t")).status_code == 200
-        assert (
-            http.get(f"{url}/test/shop-only", auth=("sandbox-shop", "sandbox-secret")).status_code
-            == 401
-        )
+        assert http.get(f"{url}/test/shop-only", auth=("361", "sandbox-secret")).status_code == 401
         app.state.sandbox.notify(f"{webhook_catcher.url}/hook", {"id": 1})
         (caught,) = webhook_catcher.wait_for(1)
 
@@ -93,7 +90,7 @@ def test_the_server_refuses_to_listen_beyond_loopback(monkeypatch, tmp_path, hos
         raise AssertionError("uvicorn was started")
 
     monkeypatch.setattr(server.uvicorn, "run", must_not_serve)
-    with pytest.raises(ConfigError, match="loopback"):
+    with pytest.raises(SandboxConfigError, match="loopback"):
         server.run(host=host, state_path=str(tmp_path / "sandbox.db"))
     assert not (tmp_path / "sandbox.db").exists()
 
@@ -122,6 +119,6 @@ def test_the_server_listens_on_loopback_and_prints_how_to_reach_it(
     assert served["port"] == 8650
     assert state_path.exists()
     banner = capsys.readouterr().out
-    for shown in (url, "sandbox-shop", "sandbox-secret", "sandbox-token", "x1440"):
+    for shown in (url, "361", "sandbox-secret", "sandbox-token", "x1440"):
         assert shown in banner
     assert f"{url}/__sandbox/public-key" in banner

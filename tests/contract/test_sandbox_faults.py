@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from console.sandbox.core import sandbox_of
+from provider_sandbox.core import sandbox_of
 
 ORDERS = "/test/orders"
 

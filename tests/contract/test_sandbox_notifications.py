@@ -64,7 +64,7 @@ def test_notification_carries_the_shop_credentials_as_http_basic(sandbox, webhoo
     (caught,) = webhook_catcher.wait_for(1)
     scheme, _, value = caught.headers["authorization"].partition(" ")
     assert scheme == "Basic"
-    assert base64.b64decode(value).decode() == "sandbox-shop:sandbox-secret"
+    assert base64.b64decode(value).decode() == "361:sandbox-secret"
 
 
 def test_no_url_means_no_notification(sandbox, anonymous):

@@ -46,7 +46,7 @@ REFUSALS = {
     "no signature": dict(signer=None),
     "signature by another key": dict(signer="other"),
     "signature not base64": dict(signer="junk"),
-    "wrong secret key": dict(auth=("sandbox-shop", "not-the-secret")),
+    "wrong secret key": dict(auth=("361", "not-the-secret")),
     "wrong shop id": dict(auth=("other-shop", "sandbox-secret")),
     "no credentials": dict(auth=None),
 }
@@ -110,7 +110,7 @@ def test_secrets_never_reach_the_log_or_the_ledger(shop, sign, http, caplog):
     signed_post(http, shop.hook(), card_transaction(tracking_id), None)  # rejected
     signed_post(http, shop.hook(), b"not json", sign)  # unreadable
 
-    basic = base64.b64encode(b"sandbox-shop:sandbox-secret").decode()
+    basic = base64.b64encode(b"361:sandbox-secret").decode()
     assert f"-> B{bill_id} applied" in caplog.text  # the receiver did log, at INFO
     assert "rejected a notification" in caplog.text
     assert "sandbox-secret" not in caplog.text

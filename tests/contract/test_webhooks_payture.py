@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from console.ledger import Ledger
-from console.sandbox.core import DEFAULT_ACCESS_TOKEN
 from console.status import BillStatus
 from console.webhooks import create_app
+from provider_sandbox.core import DEFAULT_ACCESS_TOKEN
 from tests.contract.billing_support import OPERATOR, open_desk
 from tests.contract.webhooks_support import sandbox_settings, wait_for
 from tests.support.servers import free_port, serve

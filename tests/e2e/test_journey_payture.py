@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 from console.ledger import Ledger
-from console.sandbox.payture_bills import DONE_AFTER_SECONDS
+from provider_sandbox.payture.bills import DONE_AFTER_SECONDS
 from tests.e2e.journeys import (
     WAIT_MS,
     bill,

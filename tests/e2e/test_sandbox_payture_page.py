@@ -7,7 +7,7 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from console.sandbox.payture_bills import DONE_AFTER_SECONDS
+from provider_sandbox.payture.bills import DONE_AFTER_SECONDS
 from tests.contract import conftest as contract
 from tests.support.servers import serve
 

@@ -16,7 +16,7 @@ def test_defaults_to_sandbox_with_documented_credentials():
     assert settings.mode == "sandbox" and settings.is_sandbox
     assert settings.ledger_path == Path.cwd() / "data/ledger.db"  # absolute, from here
     assert settings.timezone.key == "UTC"
-    assert settings.bepaid.shop_id == "sandbox-shop"
+    assert settings.bepaid.shop_id == "361"
     assert settings.bepaid.secret_key.reveal() == "sandbox-secret"
     assert settings.payture.access_token.reveal() == "sandbox-token"
     assert settings.bepaid.api_url == "http://127.0.0.1:8600"

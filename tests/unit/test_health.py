@@ -9,8 +9,8 @@ import pytest
 
 from console.config import load_settings
 from console.health import HealthTarget, check_providers, check_targets, health_targets
-from console.sandbox.app import create_app
-from console.sandbox.core import SandboxConfig
+from provider_sandbox.app import create_app
+from provider_sandbox.core import SandboxConfig
 from tests.support.servers import free_port, serve
 
 

@@ -15,7 +15,7 @@ Widget keys start with ``np_``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import streamlit as st
@@ -96,7 +96,9 @@ def _value(key: str) -> Any:
 
 def _expiry(key: str) -> datetime | None:
     hours = st.session_state.get(key)
-    return None if hours is None else datetime.now(UTC) + timedelta(hours=float(hours))
+    # The billing clock: the sandbox's in sandbox mode, so "in 24 hours" means what the
+    # sandbox will judge it by after a fast-forward.
+    return None if hours is None else context.billing().now() + timedelta(hours=float(hours))
 
 
 def form_key(kind: str) -> str:
