@@ -76,12 +76,12 @@ class RunningConsole:
 
 
 @contextmanager
-def running_console(home, *, cwd=None, ledger_arg=None, env_extra=None, command=None):
+def running_console(home, *, cwd=None, ledger_arg=None, env_extra=None, command=None, port=None):
     """Start `merchant-console run` as a person would — from ``cwd`` (default: ``home``),
     with ``--ledger ledger_arg`` as typed (default: an absolute path in ``home``) — and
     stop it afterwards. ``command`` replaces ``python -m console.cli`` (an installed
     wheel's ``merchant-console``)."""
-    port, sandbox_port, webhook_port = free_port(), free_port(), free_port()
+    port, sandbox_port, webhook_port = port or free_port(), free_port(), free_port()
     env = dict(os.environ)
     env.setdefault("MERCHANT_CONSOLE_SECRETS", str(home / "no-secrets.toml"))
     env.update(
