@@ -128,14 +128,10 @@ def read_notice(route: str, body: bytes) -> Notice:
     """The notice in ``body`` as posted to ``/notifications/{route}``.
 
     Raises:
-        UnreadableNotice: not JSON, not an object, or not a notification of this route.
+        UnreadableNotice: not JSON (or nested too deeply), not an object, or not a
+            notification of this route.
     """
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        raise UnreadableNotice("the body is not JSON") from None
-    if not isinstance(data, dict):
-        raise UnreadableNotice("the body is not a JSON object")
+    data = load_json_object(body)
     try:
         if isinstance(data.get("transaction"), dict):
             return _transaction(route, data["transaction"])
@@ -145,6 +141,27 @@ def read_notice(route: str, body: bytes) -> Notice:
         raise UnreadableNotice(str(exc)) from None
     expected = "a transaction or a subscription" if route == "bepaid" else "a transaction"
     raise UnreadableNotice(f"the body is not {expected} notification")
+
+
+def load_json_object(body: bytes) -> dict[str, Any]:
+    """The JSON object in ``body``, for every route.
+
+    A signature proves who sent the bytes, not that they are sane: 100,000 nested
+    brackets make the JSON parser raise ``RecursionError``, which is read as an
+    unreadable body like any other.
+
+    Raises:
+        UnreadableNotice: not JSON (or nested too deeply to read), or not an object.
+    """
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        raise UnreadableNotice("the body is not JSON") from None
+    except RecursionError:
+        raise UnreadableNotice("the body is nested too deeply to read") from None
+    if not isinstance(data, dict):
+        raise UnreadableNotice("the body is not a JSON object")
+    return data
 
 
 def _transaction(route: str, raw: dict[str, Any]) -> TransactionNotice:

@@ -166,6 +166,8 @@ def test_every_renewal_has_its_own_dedupe_key():
         ("bepaid", body(card_transaction(amount=12.34))),
         ("bepaid", body(card_transaction(currency="XYZ"))),
         ("beyag", body(subscription())),
+        ("bepaid", b"[" * 100_000),
+        ("beyag", b'{"transaction":' * 5_000),
     ],
     ids=[
         "not JSON",
@@ -178,8 +180,16 @@ def test_every_renewal_has_its_own_dedupe_key():
         "float amount",
         "unknown currency",
         "subscription on the beyag route",
+        "100,000 nested brackets",
+        "5,000 nested objects",
     ],
 )
 def test_a_body_that_is_not_a_notification_is_unreadable(route, raw):
     with pytest.raises(UnreadableNotice):
         read_notice(route, raw)
+
+
+@pytest.mark.parametrize("raw", [b"[" * 100_000, b"[" * 50_000 + b"]" * 50_000])
+def test_a_body_nested_too_deeply_is_unreadable_not_a_recursion_error(raw):
+    with pytest.raises(UnreadableNotice, match="nested too deeply"):
+        read_notice("bepaid", raw)
