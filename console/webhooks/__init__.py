@@ -25,7 +25,8 @@ Modules (each re-exported here):
     _payture.py   Payture notices: read, find the bill, record billStatus's answer
     _apply.py     match, check, apply, verdict — one write transaction
     _app.py       routes, request order, answers, logging, rejected-attempt budget
-    _serve.py     serve(): uvicorn on loopback
+    _limits.py    how long a client may take to send a request, how many are served
+    _serve.py     serve(): uvicorn on loopback, with those limits
 
 Decisions (details in the modules):
 
@@ -49,6 +50,10 @@ Decisions (details in the modules):
   fewer paid cycles than the ledger holds is stale.
 * **Secrets** (shop secret key, Authorization header) are never logged or stored;
   the body is not stored either, only its SHA-256.
+* **Limits**: a request's head must arrive within 10 s, its body within 30 s
+  (deadlines that trickled bytes do not extend; uvicorn has neither), at most
+  256 KiB of body (413), 16 KiB of unfinished head (400), 100 open connections
+  (503 beyond), idle keep-alive 5 s (``_limits.py``).
 * Binds to ``127.0.0.1`` in every mode; live mode sits behind a TLS proxy.
 """
 
@@ -68,6 +73,7 @@ from console.webhooks._keys import (
     configured_public_key,
     fetch_sandbox_public_key,
 )
+from console.webhooks._limits import DeadlineH11Protocol, ReceiverLimits
 from console.webhooks._notices import (
     ROUTE_PROVIDER,
     ChargeReport,
@@ -94,8 +100,10 @@ __all__ = [
     "ROUTE_PROVIDER",
     "BasicCredentials",
     "ChargeReport",
+    "DeadlineH11Protocol",
     "Notice",
     "Receiver",
+    "ReceiverLimits",
     "RejectionBudget",
     "ShopCredentials",
     "SignatureVerifier",
