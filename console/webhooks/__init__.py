@@ -47,7 +47,9 @@ Decisions (details in the modules):
   touches a live bill, nor the reverse.
 * **Subscriptions**: the payment amount follows the plan (trial amount until a
   regular cycle is paid), since ``last_transaction`` carries none; a notice with
-  fewer paid cycles than the ledger holds is stale.
+  fewer paid cycles than the ledger holds is stale, and so is one with as many
+  whose own time (``updated_at``, else its last charge's ``created_at``) is before
+  the newest notice applied (kept as ``subscriptions.last_notice_at``).
 * **Secrets** (shop secret key, Authorization header) are never logged or stored;
   the body is not stored either, only its SHA-256.
 * **Limits**: a request's head must arrive within 10 s, its body within 30 s

@@ -124,6 +124,22 @@ def test_a_bare_subscription_object_notice():
 
 
 @pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({}, datetime(2026, 1, 6, 10, tzinfo=UTC)),  # the last charge's created_at
+        ({"updated_at": "2026-01-06T11:30:00Z"}, datetime(2026, 1, 6, 11, 30, tzinfo=UTC)),
+        ({"cancelled_at": "2026-01-06T12:00:00Z"}, datetime(2026, 1, 6, 12, tzinfo=UTC)),
+        ({"last_transaction": None, "updated_at": "2026-01-03T00:00:00+03:00"},
+         datetime(2026, 1, 2, 21, tzinfo=UTC)),
+        ({"last_transaction": None}, None),
+    ],
+    ids=["last charge", "updated_at", "cancelled_at", "updated_at only", "no time at all"],
+)  # fmt: skip
+def test_a_subscription_notice_carries_the_latest_time_it_reports(changes, expected):
+    assert read_notice("bepaid", body({**subscription(), **changes})).reported_at == expected
+
+
+@pytest.mark.parametrize(
     ("changes", "amount"),
     [
         ({"state": "trial", "paid_billing_cycles": 0}, 100),
