@@ -20,7 +20,9 @@ Parsing rules (chosen so that a slip never becomes a thousand-fold mistake):
   (``1,234``): that is rejected as ambiguous rather than guessed;
 * more decimals than the currency has, a sign, zero, NaN/infinity, anything that
   is not digits, or more than ``maximum`` minor units, are each rejected with a
-  message that says which.
+  message that says which;
+* digits are ASCII ``0-9`` only: ``"١٢"`` (Arabic-Indic) or ``"１２"`` (full width)
+  is refused with a message naming the character, never read as 12.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ def normalize_currency(code: str) -> str:
     upper = code.strip().upper()
     if upper not in EXPONENTS:
         shown = code.strip()[:12] or "(empty)"
+        if not shown.isprintable():  # never echo an invisible or broken character
+            shown = ascii(shown)
         raise UnknownCurrency(
             f"{shown} is not a payable ISO 4217 currency code (for example EUR, BYN, JPY).",
             field="currency",
@@ -93,6 +97,12 @@ def parse_amount(text: str, currency: str, *, maximum: int = DEFAULT_MAXIMUM) ->
     if raw.startswith("+"):
         raw = raw[1:]
 
+    foreign = next((ch for ch in raw if ch.isdigit() and not ch.isascii()), None)
+    if foreign is not None:  # "²" passes isdigit() and "٣" int(): neither is what was seen
+        raise InvalidAmount(
+            f"Type the amount with the digits 0-9 ({raw!r} has U+{ord(foreign):04X}).",
+            field="amount",
+        )
     compact = "".join(ch for ch in raw if ch not in _GROUP_CHARS)
     whole, fraction = _split_decimal(compact, raw)
     if not _DIGITS.fullmatch(whole) or (fraction and not _DIGITS.fullmatch(fraction)):

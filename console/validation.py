@@ -12,9 +12,28 @@ The rules, and why:
   :func:`console.money.parse_amount`) or an ``int`` of minor units from a
   program; floats are refused. The maximum is the setting ``max_amount_minor``.
 * **Text** (descriptions, titles, reasons, ids) is stripped, at most 255
-  characters unless said otherwise, one line: control characters (line breaks,
-  tabs, NUL) and the bidirectional overrides that can make text read
-  differently from what it is (U+202A-U+202E, U+2066-U+2069) are refused.
+  characters unless said otherwise, and one line. What the reader cannot see is
+  refused, with a message naming the code point (``This contains an invisible
+  character U+202E (RIGHT-TO-LEFT OVERRIDE); remove it.``): one rule by Unicode
+  category, not a hand list —
+
+  - ``Cc`` controls: C0 and C1, so tabs, NUL and line feeds;
+  - ``Zl``/``Zp`` and the other line breaks (U+2028, U+2029, U+0085);
+  - ``Cf`` format characters: zero-width space and joiners (U+200B-U+200D), word
+    joiner U+2060, the BOM U+FEFF, soft hyphen, the bidirectional controls that make
+    text read differently from what it is (U+202A-U+202E, U+2066-U+2069, U+200E,
+    U+200F, U+061C) and the tag characters U+E0001, U+E0020-U+E007F (invisible ASCII);
+  - ``Cs``: a lone surrogate, which cannot be encoded, stored or sent.
+
+  *Decision on emoji:* a zero-width joiner between two pictographs is how emoji
+  sequences are written (👩‍💻, 🏳️‍🌈, 🧑🏽‍🚀), and a person may type one in a
+  description or a gift message, so U+200D is allowed where it joins two symbols
+  (category ``So``, after an optional U+FE0F or skin-tone modifier); anywhere else
+  it is refused. Subdivision flags (🏴 + tag characters) are refused: tags are the
+  classic way to smuggle invisible text, and a flag is not worth that. Scripts
+  that need ZWNJ/ZWJ between letters (Persian, some Indic text) are refused too,
+  a trade-off accepted for a console whose merchants write Latin and Cyrillic.
+  No field takes several lines today; a multi-line rule would allow U+000A only.
 * **No card numbers in free text.** A run of 13-19 digits (single spaces or
   dashes between digits allowed) that passes the Luhn check is refused: card
   data belongs on the provider's hosted page, never in our ledger or logs. Runs
@@ -24,7 +43,15 @@ The rules, and why:
   are runs glued to a letter (part of an id such as a bePaid uid ``412345678-1000ab1c9``).
 * **URLs** are absolute ``http``/``https`` with a host, at most 2048
   characters, no spaces, no ``user:password@``; ``javascript:``, ``data:`` and
-  ``file:`` are refused by name. Live mode requires ``https``.
+  ``file:`` are refused by name. Live mode requires ``https``. Every invisible
+  character of the text rule is refused too, with no emoji exception: a URL is
+  read by people deciding where they will be sent.
+* **Numbers typed as text** (intervals, billing cycles, payment attempts) are
+  ASCII digits 0-9 only: ``"²"`` is a digit to ``str.isdigit`` but not to ``int``,
+  and ``"٣"`` or ``"３"`` would be read as 3 although nobody on the page typed a 3.
+* **Nothing that cannot be encoded passes** :class:`Fields`: a value a rule
+  accepted is checked once more for lone surrogates, so no provider call or ledger
+  write can fail on encoding after billing has recorded an attempt.
 * **E-mail**: one ``@``, a dotted domain, no spaces, at most 254 characters
   (64 before the ``@``); lower-cased, as the ledger stores it.
 * **Phone numbers**: digits with an optional leading ``+`` and spaces, dashes,
@@ -86,6 +113,7 @@ __all__ = [
     "email",
     "expiry",
     "find_card_number",
+    "find_invisible",
     "identifier",
     "interval",
     "interval_unit",
@@ -99,7 +127,13 @@ __all__ = [
     "whole_number",
 ]
 
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: Unicode categories one line of text never holds (see the module docstring).
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x85\u2028\u2029")
+_CONTROL_NAMES = {"\t": "tab", "\x00": "NUL", "\x1b": "escape", "\x7f": "delete"}
+_ZWJ = "\u200d"
+#: What may sit between a pictograph and a joiner: emoji presentation, skin tones.
+_EMOJI_MODIFIERS = frozenset("\ufe0f" + "".join(chr(c) for c in range(0x1F3FB, 0x1F400)))
 # A digit run: digits with at most one space or dash between two digits.
 #: A run of digits with single spaces or dashes between them, not glued to a letter or
 #: digit: ``412345678-1000ab1c9`` (a bePaid uid: digits, dash, hex) is an id, not a card.
@@ -145,10 +179,14 @@ class Fields:
     def check(self, name: str, rule: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
         """``rule(*args, **kwargs)``, or None after recording its message under ``name``."""
         try:
-            return rule(*args, **kwargs)
+            value = rule(*args, **kwargs)
         except ValidationError as exc:
             self.add(name, exc.message)
             return None
+        if not _encodable(value):  # a rule let a lone surrogate through: refuse it here
+            self.add(name, "This contains a broken character that cannot be stored or sent.")
+            return None
+        return value
 
     def add(self, name: str, message: str) -> None:
         """Record ``message`` for ``name`` (the first message of a field wins)."""
@@ -203,15 +241,67 @@ def text(
     if not isinstance(value, str):
         raise ValidationError("This must be text.")
     stripped = value.strip()
-    if any(unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS for ch in stripped):
-        raise ValidationError(
-            "Remove control characters (line breaks, tabs or direction overrides)."
-        )
+    found = find_invisible(stripped)
+    if found is not None:
+        if found.startswith("a line break"):
+            raise ValidationError(f"Keep this to one line: it contains {found}.")
+        raise ValidationError(f"This contains {found}; remove it.")
     if len(stripped) > max_length:
         raise ValidationError(f"At most {max_length} characters (this has {len(stripped)}).")
     if cards:
         refuse_card_numbers(stripped)
     return stripped
+
+
+def find_invisible(value: str, *, emoji: bool = True) -> str | None:
+    """What ``value`` holds that one line of text must not, named for a message
+    (``"an invisible character U+202E (RIGHT-TO-LEFT OVERRIDE)"``), or None.
+
+    See the module docstring for the rule; ``emoji`` allows a zero-width joiner
+    between two pictographs.
+    """
+    for index, char in enumerate(value):
+        category = unicodedata.category(char)
+        if category not in _INVISIBLE_CATEGORIES:
+            continue
+        if char == _ZWJ and emoji and _joins_pictographs(value, index):
+            continue
+        point = f"U+{ord(char):04X}"
+        if char in _LINE_BREAKS:
+            name = unicodedata.name(char, "")
+            return f"a line break ({point}{' ' + name if name else ''})"
+        if category == "Cs":
+            return f"a broken character (a lone surrogate, {point})"
+        if category == "Cc":
+            name = _CONTROL_NAMES.get(char)
+            return f"a control character {point}" + (f" ({name})" if name else "")
+        return f"an invisible character {point} ({unicodedata.name(char, 'unnamed')})"
+    return None
+
+
+def _joins_pictographs(value: str, index: int) -> bool:
+    before = index - 1
+    while before >= 0 and value[before] in _EMOJI_MODIFIERS:
+        before -= 1
+    after = index + 1
+    return (
+        before >= 0
+        and after < len(value)
+        and unicodedata.category(value[before]) == "So"
+        and unicodedata.category(value[after]) == "So"
+    )
+
+
+def _encodable(value: object) -> bool:
+    """True when every text in ``value`` (and in its dict keys, values and items)
+    can be encoded as UTF-8."""
+    if isinstance(value, str):
+        return not any(unicodedata.category(ch) == "Cs" for ch in value)
+    if isinstance(value, Mapping):
+        return all(_encodable(k) and _encodable(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_encodable(item) for item in value)
+    return True
 
 
 def refuse_card_numbers(value: str) -> None:
@@ -241,16 +331,21 @@ def find_card_number(value: str) -> str | None:
 def _card_like(digits: str) -> bool:
     # Card numbers never start with 0 (ISO/IEC 7812 industry 0 issues none) and a run of
     # one repeated digit is a placeholder, not a card.
-    return digits[0] != "0" and len(set(digits)) > 1 and luhn_valid(digits)
+    return unicodedata.decimal(digits[0], 0) != 0 and len(set(digits)) > 1 and luhn_valid(digits)
 
 
 def luhn_valid(digits: str) -> bool:
-    """The Luhn (mod 10) check every card number passes."""
-    if not digits.isdigit():
+    """The Luhn (mod 10) check every card number passes.
+
+    Decimal digits of any script count (a card number typed in Arabic-Indic digits
+    is still a card number); ``"²"`` and other non-decimal "digits" do not.
+    """
+    values = [unicodedata.decimal(char, None) for char in digits]
+    if not values or None in values:
         return False
     total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if position % 2 else 1)
+    for position, digit in enumerate(reversed(values)):
+        value = digit * (2 if position % 2 else 1)  # type: ignore[operator]
         total += value - 9 if value > 9 else value
     return total % 10 == 0
 
@@ -319,6 +414,9 @@ def url(value: object, *, https_only: bool = False, required: bool = False) -> s
         raise ValidationError(f"A web address may have at most {MAX_URL} characters.")
     if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in found):
         raise ValidationError("A web address cannot contain spaces or control characters.")
+    invisible = find_invisible(found, emoji=False)
+    if invisible is not None:
+        raise ValidationError(f"A web address cannot contain {invisible}.")
     scheme = found.split(":", 1)[0].lower() if ":" in found else ""
     if scheme in _REFUSED_SCHEMES:
         raise ValidationError(f"{scheme}: addresses are not allowed; use https://.")
@@ -441,10 +539,27 @@ def whole_number(value: object, *, minimum: int, maximum: int, required: bool = 
         if required:
             raise ValidationError("This is required.")
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str):
+        value = _typed_whole_number(value.strip(), minimum, maximum)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError("Enter a whole number.")
     if not minimum <= value <= maximum:
         raise ValidationError(f"Enter a whole number from {minimum} to {maximum}.")
     return value
+
+
+def _typed_whole_number(typed: str, minimum: int, maximum: int) -> int:
+    """ASCII digits as an int; anything else is refused with a sentence saying why."""
+    foreign = next((ch for ch in typed if ch.isdigit() and not ch.isascii()), None)
+    if foreign is not None:
+        name = unicodedata.name(foreign, "")
+        raise ValidationError(
+            f"Type the number with the digits 0-9 (this has U+{ord(foreign):04X}"
+            + (f" {name}" if name else "")
+            + ")."
+        )
+    if not (typed.isascii() and typed.isdigit()):
+        raise ValidationError("Enter a whole number.")
+    if len(typed.lstrip("0")) > len(str(maximum)):  # also keeps int() off 5,000-digit text
+        raise ValidationError(f"Enter a whole number from {minimum} to {maximum}.")
+    return int(typed)

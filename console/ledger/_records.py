@@ -106,6 +106,8 @@ class Subscription:
     canceled_at: datetime | None
     cancel_reason: str | None
     extra: dict[str, Any]
+    #: The provider's time of the newest notice applied (ordering late notices).
+    last_notice_at: datetime | None = None
 
     @property
     def ref(self) -> str:
@@ -251,7 +253,7 @@ SUBSCRIPTION_COLUMNS = (
     "id, provider, provider_id, tracking_id, token, pay_url, plan_id, plan_title, amount, "
     "currency, interval, interval_unit, trial_interval, trial_unit, customer_email, status, "
     "native_status, test, demo, paid_cycles, renew_at, active_to, created_at, updated_at, "
-    "canceled_at, cancel_reason, extra_json"
+    "canceled_at, cancel_reason, extra_json, last_notice_at"
 )
 
 PAYMENT_COLUMNS = (
@@ -320,6 +322,7 @@ def subscription_from_row(row: sqlite3.Row) -> Subscription:
         canceled_at=from_ms(row["canceled_at"]),
         cancel_reason=row["cancel_reason"],
         extra=loads(row["extra_json"]) or {},
+        last_notice_at=from_ms(row["last_notice_at"]),
     )
 
 

@@ -16,6 +16,9 @@ History (migrations are frozen once released: fix forward, never edit one):
    stored them as typed and the e-mail index only serves exact matches.
 3. ``notifications``: one row per provider notification the receiver handled
    (or refused), with its verdict (:mod:`console.ledger._notifications`).
+4. ``subscriptions.last_notice_at``: the provider's own time (``updated_at``, else
+   ``last_transaction.created_at``) of the newest subscription notice applied, so a
+   late notice with as many paid cycles cannot flip a newer state back.
 
 Why the DDL is SQL text and not ``sqlite_utils.Database.create_table``: CHECK
 constraints, composite UNIQUE constraints, partial indexes and triggers cannot be
@@ -307,6 +310,10 @@ def _v4_sessions_and_idempotency(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+def _v5_last_notice_at(db: sqlite_utils.Database) -> None:
+    db["subscriptions"].add_column("last_notice_at", int)
+
+
 @dataclass(frozen=True)
 class Migration:
     """One forward step; applying it turns schema version ``version - 1`` into ``version``."""
@@ -325,6 +332,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         "sign-in sessions, idempotency keys, audited attempts",
         _v4_sessions_and_idempotency,
     ),
+
+
+    Migration(5, "time of the newest subscription notice applied", _v5_last_notice_at),
 )
 
 #: The schema version this console writes.

@@ -178,8 +178,10 @@ class SubscriptionWrites(LedgerBase):
         renew_at: datetime | None = None,
         active_to: datetime | None = None,
         paid_cycles: int | None = None,
+        last_notice_at: datetime | None = None,
     ) -> None:
-        """Store the provider's billing schedule; arguments left as None keep their value.
+        """Store the provider's billing schedule, and the provider's time of the newest
+        notice applied; arguments left as None keep their value.
 
         Raises:
             UnknownRecord: there is no subscription ``subscription_id``.
@@ -191,6 +193,7 @@ class SubscriptionWrites(LedgerBase):
             "renew_at": optional_ms(renew_at, field="renew_at"),
             "active_to": optional_ms(active_to, field="active_to"),
             "paid_cycles": paid_cycles,
+            "last_notice_at": optional_ms(last_notice_at, field="last_notice_at"),
         }
         changes = {column: value for column, value in changes.items() if value is not None}
         with self.write() as conn:

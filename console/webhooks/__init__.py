@@ -25,7 +25,8 @@ Modules (each re-exported here):
     _payture.py   Payture notices: read, find the bill, record billStatus's answer
     _apply.py     match, check, apply, verdict — one write transaction
     _app.py       routes, request order, answers, logging, rejected-attempt budget
-    _serve.py     serve(): uvicorn on loopback
+    _limits.py    how long a client may take to send a request, how many are served
+    _serve.py     serve(): uvicorn on loopback, with those limits
 
 Decisions (details in the modules):
 
@@ -46,9 +47,15 @@ Decisions (details in the modules):
   touches a live bill, nor the reverse.
 * **Subscriptions**: the payment amount follows the plan (trial amount until a
   regular cycle is paid), since ``last_transaction`` carries none; a notice with
-  fewer paid cycles than the ledger holds is stale.
+  fewer paid cycles than the ledger holds is stale, and so is one with as many
+  whose own time (``updated_at``, else its last charge's ``created_at``) is before
+  the newest notice applied (kept as ``subscriptions.last_notice_at``).
 * **Secrets** (shop secret key, Authorization header) are never logged or stored;
   the body is not stored either, only its SHA-256.
+* **Limits**: a request's head must arrive within 10 s, its body within 30 s
+  (deadlines that trickled bytes do not extend; uvicorn has neither), at most
+  256 KiB of body (413), 16 KiB of unfinished head (400), 100 open connections
+  (503 beyond), idle keep-alive 5 s (``_limits.py``).
 * Binds to ``127.0.0.1`` in every mode; live mode sits behind a TLS proxy.
 """
 
@@ -68,6 +75,7 @@ from console.webhooks._keys import (
     configured_public_key,
     fetch_sandbox_public_key,
 )
+from console.webhooks._limits import DeadlineH11Protocol, ReceiverLimits
 from console.webhooks._notices import (
     ROUTE_PROVIDER,
     ChargeReport,
@@ -94,8 +102,10 @@ __all__ = [
     "ROUTE_PROVIDER",
     "BasicCredentials",
     "ChargeReport",
+    "DeadlineH11Protocol",
     "Notice",
     "Receiver",
+    "ReceiverLimits",
     "RejectionBudget",
     "ShopCredentials",
     "SignatureVerifier",

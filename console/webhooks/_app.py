@@ -31,12 +31,14 @@ Answers:
   it — for example a payment made from the bePaid back office or another
   integration on the same shop; the sync job and support see it in the
   notifications list.
-* 401 for missing or wrong credentials or signature. Nothing about the object
-  is written; a ``rejected`` row (route, reason, peer address — no body, no
-  headers) is kept for support, but at most :data:`REJECTED_ROWS_PER_MINUTE`
-  a minute, so a flood of forged requests cannot fill the disk or the log;
-  beyond it they are only counted, and the count is logged with the next
-  recorded rejection.
+* 401 for missing or wrong credentials or signature, 413 for a body over
+  :data:`MAX_BODY_BYTES` (before reading it when ``Content-Length`` says so); both
+  close the connection (``Connection: close``), since the body may be unread.
+  Nothing about the object is written; a ``rejected`` row (route, reason, peer
+  address — no body, no headers) is kept for support, but at most
+  :data:`REJECTED_ROWS_PER_MINUTE` a minute, so a flood of forged requests cannot
+  fill the disk or the log; beyond it they are only counted, and the count is
+  logged with the next recorded rejection.
 * 500 when the ledger write failed (locked beyond the busy timeout, disk full,
   read-only file): nothing was committed, and the provider's retry is what
   recovers it.
@@ -291,8 +293,11 @@ class Receiver:
                 )
             except Exception as exc:  # the refusal stands even when it cannot be recorded
                 log.error("could not record a rejected notification (%s)", type(exc).__name__)
-        basic = status == 401 and route != "payture"  # Payture notices carry no Basic auth
-        headers = {"WWW-Authenticate": 'Basic realm="notifications"'} if basic else None
+        # A refused request's body may be unread (or still coming): the connection cannot
+        # carry another request, so it is closed once the answer is out.
+        headers = {"Connection": "close"}
+        if status == 401 and route != "payture":  # Payture notices carry no Basic auth
+            headers["WWW-Authenticate"] = 'Basic realm="notifications"'
         error = "unauthorized" if status == 401 else "payload too large"
         return JSONResponse({"error": error}, status_code=status, headers=headers)
 

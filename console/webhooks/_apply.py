@@ -21,10 +21,16 @@ Checks before anything is applied — a failed check is verdict ``mismatch``:
   reports, because that money did arrive and revenue must show it (a payment
   in another currency cannot belong to the bill: support resolves it). Any
   other report with other money is not applied at all.
-* for a subscription: plan currency and amount, and the paid cycle count — a
-  notice with fewer paid cycles than the ledger holds is older than what we know,
-  so its status and schedule are not applied (bePaid sends no timestamp; open
-  subscription statuses have no never-regress order of their own).
+* for a subscription: plan currency and amount, and its age. Open subscription
+  statuses have no never-regress order of their own (``active`` → ``past_due`` →
+  ``active`` is a normal life), so a notice is ordered by what it reports: fewer
+  paid cycles than the ledger holds is older; with as many, a notice whose own
+  time (``SubscriptionNotice.reported_at``: ``updated_at``, else the last
+  charge's ``created_at``) is before that of the newest notice applied
+  (``subscriptions.last_notice_at``) is older — a late ``active`` for the second
+  cycle after the ``failed_attempt`` of the third. An older notice's status and
+  schedule are not applied (verdict ``stale``); a successful charge it reports is
+  still recorded, since that money did move.
 
 Applying uses the ledger's own write methods with ``source="webhook"`` —
 ``record_bill_status`` / ``record_subscription_status`` (never-regress built in),
@@ -230,11 +236,12 @@ def _apply_subscription(ledger: Ledger, notice: SubscriptionNotice) -> Verdict:
     if sub.provider_id is None:
         ledger.attach_subscription_ids(sub.id, provider_id=notice.id)
     changed = False
-    older = notice.paid_billing_cycles is not None and notice.paid_billing_cycles < sub.paid_cycles
-    if not older:
+    stale = _older_than_the_ledger(sub, notice)
+    if stale is None:
         changed = _apply_subscription_status(ledger, sub, notice)
         if changed or notice.status == sub.status:
             changed = _apply_schedule(ledger, sub, notice) or changed
+            _note_notice_time(ledger, sub, notice)
     charge = notice.last_charge
     amount = notice.charged_amount
     if charge and charge.native_status.lower() == "successful" and amount and notice.currency:
@@ -249,10 +256,47 @@ def _apply_subscription(ledger: Ledger, notice: SubscriptionNotice) -> Verdict:
             )
             or changed
         )
-    if older and not changed:
-        return Verdict("stale", f"reports {notice.paid_billing_cycles} paid cycles, the ledger "
-                       f"has {sub.paid_cycles}", **found)  # fmt: skip
+    if stale is not None:
+        if changed:  # only its charge can have been recorded
+            uid = charge.uid if charge else "-"
+            return Verdict("applied", f"its charge {uid} is recorded, its state is not: {stale}",
+                           **found)  # fmt: skip
+        return Verdict("stale", stale, **found)
     return _outcome(changed, reported=notice.status, current=sub.status, **found)
+
+
+def _older_than_the_ledger(sub: Subscription, notice: SubscriptionNotice) -> str | None:
+    """Why ``notice`` reports an older state than the ledger holds, or None.
+
+    Fewer paid cycles is older. With as many (or an unknown count), a notice whose own
+    time is before that of the newest notice applied is older: a ``failed_attempt``
+    for the next renewal and a late ``active`` for the last one both report 2 cycles.
+    More paid cycles is newer whatever the times say.
+    """
+    cycles = notice.paid_billing_cycles
+    if cycles is not None and cycles < sub.paid_cycles:
+        return f"reports {cycles} paid cycles, the ledger has {sub.paid_cycles}"
+    if cycles is not None and cycles > sub.paid_cycles:
+        return None
+    if notice.reported_at is None or sub.last_notice_at is None:
+        return None
+    if to_ms(notice.reported_at) < to_ms(sub.last_notice_at):
+        return (
+            f"reports {notice.native_status} as of {_shown(notice.reported_at)}; a notice of "
+            f"{_shown(sub.last_notice_at)} is applied"
+        )
+    return None
+
+
+def _note_notice_time(ledger: Ledger, sub: Subscription, notice: SubscriptionNotice) -> None:
+    """Keep the newest applied notice's own time (bookkeeping: not a change in itself)."""
+    at = notice.reported_at
+    if at is not None and (sub.last_notice_at is None or to_ms(at) > to_ms(sub.last_notice_at)):
+        ledger.update_subscription_schedule(sub.id, last_notice_at=at)
+
+
+def _shown(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _subscription_problem(sub: Subscription, notice: SubscriptionNotice) -> str | None:

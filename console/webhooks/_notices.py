@@ -11,6 +11,11 @@ The providers' JSON readers (:mod:`console.providers`) do the wire-level work,
 so the receiver and the clients read a transaction the same way. Anything else
 raises :class:`UnreadableNotice`.
 
+``reported_at``: a subscription object carries no time of its own in bePaid's
+examples, so the notice's time is the latest it does carry — ``updated_at`` when
+sent, the last charge's ``created_at``, ``cancelled_at``. It orders two notices
+with as many paid cycles (``_apply.py``).
+
 ``dedupe_key``: bePaid sends no timestamp or delivery id, so a notice is
 identified by its object and the state it reports — for a transaction its uid
 and status; for a subscription its id, state, last transaction (uid and status)
@@ -96,6 +101,9 @@ class SubscriptionNotice:
     cancelled_at: datetime | None
     cancel_reason: str | None
     last_charge: ChargeReport | None
+    #: The provider's own time of this state: the latest of the object's ``updated_at``
+    #: (when sent), its last charge's ``created_at`` and ``cancelled_at``; None if none.
+    reported_at: datetime | None = None
 
     route = "bepaid"
     kind = "subscription"
@@ -128,14 +136,10 @@ def read_notice(route: str, body: bytes) -> Notice:
     """The notice in ``body`` as posted to ``/notifications/{route}``.
 
     Raises:
-        UnreadableNotice: not JSON, not an object, or not a notification of this route.
+        UnreadableNotice: not JSON (or nested too deeply), not an object, or not a
+            notification of this route.
     """
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        raise UnreadableNotice("the body is not JSON") from None
-    if not isinstance(data, dict):
-        raise UnreadableNotice("the body is not a JSON object")
+    data = load_json_object(body)
     try:
         if isinstance(data.get("transaction"), dict):
             return _transaction(route, data["transaction"])
@@ -145,6 +149,27 @@ def read_notice(route: str, body: bytes) -> Notice:
         raise UnreadableNotice(str(exc)) from None
     expected = "a transaction or a subscription" if route == "bepaid" else "a transaction"
     raise UnreadableNotice(f"the body is not {expected} notification")
+
+
+def load_json_object(body: bytes) -> dict[str, Any]:
+    """The JSON object in ``body``, for every route.
+
+    A signature proves who sent the bytes, not that they are sane: 100,000 nested
+    brackets make the JSON parser raise ``RecursionError``, which is read as an
+    unreadable body like any other.
+
+    Raises:
+        UnreadableNotice: not JSON (or nested too deeply to read), or not an object.
+    """
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        raise UnreadableNotice("the body is not JSON") from None
+    except RecursionError:
+        raise UnreadableNotice("the body is nested too deeply to read") from None
+    if not isinstance(data, dict):
+        raise UnreadableNotice("the body is not a JSON object")
+    return data
 
 
 def _transaction(route: str, raw: dict[str, Any]) -> TransactionNotice:
@@ -171,6 +196,7 @@ def _subscription(raw: dict[str, Any]) -> SubscriptionNotice:
     plan_raw = raw.get("plan") if isinstance(raw.get("plan"), dict) else {}
     test = plan_raw.get("test")
     last = sub.last_transaction
+    times = (wire.timestamp(raw.get("updated_at")), last and last.created_at, sub.cancelled_at)
     return SubscriptionNotice(
         id=sub.id,
         native_status=sub.native_status,
@@ -186,4 +212,5 @@ def _subscription(raw: dict[str, Any]) -> SubscriptionNotice:
         cancelled_at=sub.cancelled_at,
         cancel_reason=sub.cancel_reason,
         last_charge=ChargeReport(last.uid, last.native_status, last.created_at) if last else None,
+        reported_at=max((t for t in times if t is not None), default=None),
     )

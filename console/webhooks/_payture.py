@@ -28,7 +28,6 @@ bill's payment), dedupe key ``payture:bill:<bill_id>:<status>``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -38,7 +37,7 @@ from console.billing import Billing
 from console.ledger import Bill, Ledger
 from console.status import BillStatus
 from console.webhooks._apply import Verdict
-from console.webhooks._notices import UnreadableNotice
+from console.webhooks._notices import UnreadableNotice, load_json_object
 
 MAX_BILL_ID = 255
 
@@ -68,15 +67,10 @@ def read_payture_notice(body: bytes) -> PaytureNotice:
     """The notice in ``body``.
 
     Raises:
-        UnreadableNotice: not a JSON object with a usable ``bill_id``, or a ``status``
-            or ``amount`` of the wrong type.
+        UnreadableNotice: not a JSON object (or nested too deeply to read) with a
+            usable ``bill_id``, or a ``status`` or ``amount`` of the wrong type.
     """
-    try:
-        data: Any = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        raise UnreadableNotice("the body is not JSON") from None
-    if not isinstance(data, dict):
-        raise UnreadableNotice("the body is not a JSON object")
+    data = load_json_object(body)
     bill_id = data.get("bill_id")
     if not isinstance(bill_id, str) or not bill_id.strip() or len(bill_id) > MAX_BILL_ID:
         raise UnreadableNotice(f"bill_id must be text of 1-{MAX_BILL_ID} characters")

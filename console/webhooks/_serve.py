@@ -15,6 +15,7 @@ from console.webhooks._keys import (
     configured_public_key,
     fetch_sandbox_public_key,
 )
+from console.webhooks._limits import ReceiverLimits
 
 DEFAULT_HOST = "127.0.0.1"
 
@@ -26,6 +27,7 @@ def serve(
     *,
     host: str = DEFAULT_HOST,
     key_wait: float = DEFAULT_KEY_WAIT,
+    limits: ReceiverLimits | None = None,
 ) -> None:
     """Serve the notification receiver with uvicorn until interrupted.
 
@@ -38,6 +40,9 @@ def serve(
     The configuration is checked and, in sandbox mode, the sandbox's public key
     fetched (waiting up to ``key_wait`` seconds for the sandbox to come up)
     *before* the socket opens, so a problem ends the command with a clear message.
+
+    ``limits`` bound how long a client may take to send a request and how many
+    connections are served at once (default :class:`~console.webhooks.ReceiverLimits`).
 
     Raises:
         ConfigError: see :func:`~console.webhooks.create_app`, or the sandbox
@@ -62,6 +67,7 @@ def serve(
             f"({settings.mode} mode, ledger {ledger.path})",
             flush=True,
         )
-        uvicorn.run(app, host=host, port=port, log_level="info", lifespan="on")
+        options = (limits or ReceiverLimits()).uvicorn_options()
+        uvicorn.run(app, host=host, port=port, log_level="info", lifespan="on", **options)
     finally:
         ledger.close()

@@ -18,11 +18,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app, port: int | None = None) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on 127.0.0.1 in a thread; yield its base URL."""
+def serve(app, port: int | None = None, **options) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on 127.0.0.1 in a thread; yield its base URL.
+
+    ``options`` are more ``uvicorn.Config`` arguments (a protocol class, limits).
+    """
     port = port or free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", **options
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -79,12 +79,76 @@ def test_currency_is_upper_cased():
 @pytest.mark.parametrize(
     ("given", "words"),
     [("   ", "required"), (None, "required"), (42, "must be text"),
-     ("a\nb", "control characters"), ("tab\there", "control characters"),
-     ("nul\x00", "control characters"), ("evil\u202etxt.exe", "direction overrides"),
+     ("a\nb", "one line: it contains a line break (U+000A)"),
+     ("tab\there", "a control character U+0009 (tab)"),
+     ("nul\x00", "a control character U+0000 (NUL)"),
      ("x" * 256, "At most 255"), ("pay 4200000000000000 now", "card number")],
 )  # fmt: skip
 def test_text_refusals(given, words):
     assert words in refused(text, given, required=True)
+
+
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [("evil\u202etxt.exe", "U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+     ("a\u202ab", "U+202A (LEFT-TO-RIGHT EMBEDDING)"),
+     ("a\u2066b\u2069", "U+2066 (LEFT-TO-RIGHT ISOLATE)"),
+     ("a\u200eb", "U+200E (LEFT-TO-RIGHT MARK)"), ("a\u200fb", "U+200F (RIGHT-TO-LEFT MARK)"),
+     ("a\u061cb", "U+061C (ARABIC LETTER MARK)"),
+     ("pay\u200bpal", "U+200B (ZERO WIDTH SPACE)"),
+     ("a\u200cb", "U+200C (ZERO WIDTH NON-JOINER)"),
+     ("a\u200db", "U+200D (ZERO WIDTH JOINER)"),  # between letters, not emoji
+     ("a\u2060b", "U+2060 (WORD JOINER)"),
+     ("\ufeffOrder 1", "U+FEFF (ZERO WIDTH NO-BREAK SPACE)"),  # a BOM
+     ("soft\u00adhyphen", "U+00AD (SOFT HYPHEN)"),
+     ("hi\U000e0041\U000e0042", "U+E0041 (TAG LATIN CAPITAL LETTER A)")],
+)  # fmt: skip
+def test_text_refuses_invisible_characters_by_name(given, named):
+    assert refused(text, given) == f"This contains an invisible character {named}; remove it."
+
+
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [("one\u2028two", "U+2028 LINE SEPARATOR"), ("one\u2029two", "U+2029 PARAGRAPH SEPARATOR"),
+     ("one\x85two", "U+0085"), ("one\rtwo", "U+000D"), ("one\x0btwo", "U+000B")],
+)  # fmt: skip
+def test_text_is_one_line_whatever_the_line_break(given, named):
+    assert refused(text, given) == f"Keep this to one line: it contains a line break ({named})."
+
+
+@pytest.mark.parametrize("given", ["a\x1bb", "a\x7fb", "a\x9bb"])  # ESC, DEL, a C1 control
+def test_text_refuses_every_control_character(given):
+    assert "a control character U+" in refused(text, given)
+
+
+def test_a_lone_surrogate_is_refused_before_it_can_fail_an_encoder():
+    message = refused(text, "Order \ud83d 1")
+    assert message == ("This contains a broken character (a lone surrogate, U+D83D); remove it.")
+    message.encode("utf-8")  # the message itself never carries the broken character
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["Team \U0001f469\u200d\U0001f4bb", "\U0001f3f3\ufe0f\u200d\U0001f308 pride",
+     "\U0001f9d1\U0001f3fd\u200d\U0001f680 launch", "\u2764\ufe0f\u200d\U0001f525",
+     "\U0001f468\u200d\U0001f469\u200d\U0001f467 family", "\u2764\ufe0f gift"],
+)  # fmt: skip
+def test_emoji_joined_by_a_zero_width_joiner_are_allowed_in_free_text(given):
+    assert text(given) == given
+
+
+@pytest.mark.parametrize(
+    "given", ["\u200d\U0001f4bb", "\U0001f469\u200d", "\U0001f469\u200d x", "x\u200d\U0001f4bb"]
+)
+def test_a_joiner_that_joins_no_two_emoji_is_refused(given):
+    assert "U+200D" in refused(text, given)
+
+
+def test_invisible_characters_are_refused_in_every_text_based_rule():
+    assert "U+202E" in refused(identifier, "pln\u202e1")
+    assert "U+200B" in refused(phone, "+375\u200b291234567")
+    assert "U+FEFF" in refused(language, "\ufeffen")
+    assert "U+2066" in refused(uuid_text, "\u2066550e8400-e29b-41d4-a716-446655440001")
 
 
 def test_text_is_stripped_and_optional_text_may_be_empty():
@@ -147,7 +211,14 @@ def test_ip_accepts_v4_and_v6():
      ("https://user@shop.example/", "user name"), ("https://shop.example/a b", "spaces"),
      ("https://shop.example/\x07", "control"), ("https://shop.example:99999/", "not a valid"),
      ("https://shop.example/" + "a" * 2030, "at most 2048"), (42, "must be text"),
-     ("https://s.example/?pan=4200-0000-0000-0000", "card number")],
+     ("https://s.example/?pan=4200-0000-0000-0000", "card number"),
+     ("https://shop.example/\u2028x", "spaces"),
+     ("https://shop.example/\u202ecod.exe", "invisible character U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+     ("https://shop.example/\u2067x", "invisible character U+2067"),
+     ("https://shop\u200b.example/", "invisible character U+200B (ZERO WIDTH SPACE)"),
+     ("\ufeffhttps://shop.example/", "invisible character U+FEFF"),
+     ("https://shop.example/\U0001f469\u200d\U0001f4bb", "U+200D"),  # no emoji exception
+     ("https://shop.example/\udc80", "a broken character (a lone surrogate, U+DC80)")],
 )  # fmt: skip
 def test_url_refusals(given, words):
     assert words in refused(url, given)
@@ -178,7 +249,7 @@ def test_email_refusals(given):
     ("given", "words"),
     [("call me", "phone number"), ("12 34", "5-15 digits"), ("+1 234 567 890 123 456", "5-15"),
      ("++375291234567", "phone number"), ("375-", "phone number"), ("4200000000000000", "card"),
-     ("+375 29\n1234567", "control characters"), ("1" * 41, "At most 40")],
+     ("+375 29\n1234567", "one line"), ("1" * 41, "At most 40")],
 )  # fmt: skip
 def test_phone_refusals(given, words):
     assert words in refused(phone, given)
@@ -246,8 +317,26 @@ def test_interval_unit_refusals(given):
 
 def test_whole_number_bounds_and_optional_empty():
     assert whole_number(" 7 ", minimum=1, maximum=10) == 7
+    assert whole_number("007", minimum=1, maximum=10) == 7
     assert whole_number(None, minimum=1, maximum=10, required=False) is None
     assert "from 1 to 10" in refused(whole_number, 11, minimum=1, maximum=10)
+
+
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [("\u00b2", "U+00B2 SUPERSCRIPT TWO"),  # isdigit() says yes, int() raises
+     ("\u0663", "U+0663 ARABIC-INDIC DIGIT THREE"),  # int() would read 3
+     ("\uff13", "U+FF13 FULLWIDTH DIGIT THREE"), ("1\u0966", "U+0966 DEVANAGARI DIGIT ZERO")],
+)  # fmt: skip
+def test_whole_numbers_are_typed_with_ascii_digits(given, named):
+    message = refused(whole_number, given, minimum=1, maximum=1000)
+    assert message == f"Type the number with the digits 0-9 (this has {named})."
+    assert refused(interval, given, "day") == message
+
+
+def test_a_number_too_long_to_be_in_range_is_refused_without_parsing_it():
+    assert "from 1 to 12" in refused(whole_number, "9" * 5000, minimum=1, maximum=12)
+    assert refused(whole_number, "+3", minimum=1, maximum=12) == "Enter a whole number."
 
 
 # -- collecting ----------------------------------------------------------------------
@@ -266,6 +355,15 @@ def test_fields_collects_one_message_per_field_and_raises_them_together():
     assert list(errors) == ["amount", "email", FORM]
     assert "second" not in errors["email"]
     assert caught.value.field == "amount" and "amount:" in caught.value.message
+
+
+def test_fields_refuses_a_broken_character_that_a_rule_let_through():
+    fields = Fields()
+    assert fields.check("extended", lambda: {"note": "ok \udc80"}) is None
+    assert fields.check("title", lambda: "fine") == "fine"
+    assert fields.errors == {
+        "extended": "This contains a broken character that cannot be stored or sent."
+    }
 
 
 def test_fields_without_errors_does_not_raise():

@@ -99,6 +99,20 @@ def test_migrated_file_gets_the_columns_a_new_file_has(v1_file, tmp_path):
             assert _columns(old.connection(), table) == _columns(new.connection(), table)
 
 
+def test_a_migrated_subscription_has_no_notice_time_yet(v1_file):
+    conn = sqlite3.connect(v1_file)
+    conn.execute(
+        "INSERT INTO subscriptions (id, provider, tracking_id, amount, currency, interval,"
+        " interval_unit, status, created_at, updated_at) VALUES (3, 'bepaid', 'sub-3', 500,"
+        " 'USD', 1, 'month', 'past_due', 1767225600000, 1767225600000)"
+    )
+    conn.commit()
+    conn.close()
+    with Ledger(v1_file) as ledger:
+        sub = ledger.get_subscription(3)
+        assert (sub.status.value, sub.last_notice_at) == ("past_due", None)
+
+
 def test_migrated_file_accepts_new_writes(v1_file):
     with Ledger(v1_file) as ledger:
         bill_id = ledger.create_bill(

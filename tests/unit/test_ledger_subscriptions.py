@@ -95,6 +95,14 @@ def test_bepaid_answer_and_schedule_are_stored(ledger):
     assert sub.extra == {"language": "ru"}
 
 
+def test_the_time_of_the_newest_notice_applied_is_kept(ledger):
+    sub_id = new_subscription(ledger)
+    assert ledger.get_subscription(sub_id).last_notice_at is None
+    ledger.update_subscription_schedule(sub_id, last_notice_at=T0)
+    ledger.update_subscription_schedule(sub_id, paid_cycles=1)  # keeps it
+    assert ledger.get_subscription(sub_id).last_notice_at == T0
+
+
 def test_cancellation_records_reason_time_and_status_once(ledger):
     sub_id = new_subscription(ledger)
     ledger.record_subscription_status(sub_id, S.ACTIVE, "active", "webhook")

@@ -59,6 +59,10 @@ def test_accepts_common_ways_of_typing_an_amount(text, currency, minor):
         (".", "EUR", "not an amount"),
         ("9" * 41, "EUR", "too long"),
         ("10000000000", "EUR", "above the maximum"),
+        ("\u0661\u0662", "EUR", "digits 0-9 ('١٢' has U+0661)"),  # Arabic-Indic: not 12
+        ("\uff11\uff12.50", "EUR", "digits 0-9"),  # full width
+        ("1\u00b2", "EUR", "digits 0-9 ('1²' has U+00B2)"),  # isdigit() but not int()
+        ("12\u202e", "EUR", "not an amount"),
     ],
 )
 def test_refuses_with_a_message_that_says_why(text, currency, words):
@@ -74,6 +78,14 @@ def test_refuses_unknown_or_unpayable_currency(currency):
         parse_amount("10", currency)
     assert "ISO 4217" in caught.value.message
     assert caught.value.field == "currency"
+
+
+@pytest.mark.parametrize("currency", ["E\u202eUR", "EU\ud800"])
+def test_an_unknown_currency_is_named_without_its_invisible_characters(currency):
+    with pytest.raises(UnknownCurrency) as caught:
+        parse_amount("10", currency)
+    assert caught.value.message.startswith(ascii(currency))
+    caught.value.message.encode("ascii")
 
 
 def test_maximum_is_configurable_and_inclusive():

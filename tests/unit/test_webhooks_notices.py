@@ -124,6 +124,22 @@ def test_a_bare_subscription_object_notice():
 
 
 @pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({}, datetime(2026, 1, 6, 10, tzinfo=UTC)),  # the last charge's created_at
+        ({"updated_at": "2026-01-06T11:30:00Z"}, datetime(2026, 1, 6, 11, 30, tzinfo=UTC)),
+        ({"cancelled_at": "2026-01-06T12:00:00Z"}, datetime(2026, 1, 6, 12, tzinfo=UTC)),
+        ({"last_transaction": None, "updated_at": "2026-01-03T00:00:00+03:00"},
+         datetime(2026, 1, 2, 21, tzinfo=UTC)),
+        ({"last_transaction": None}, None),
+    ],
+    ids=["last charge", "updated_at", "cancelled_at", "updated_at only", "no time at all"],
+)  # fmt: skip
+def test_a_subscription_notice_carries_the_latest_time_it_reports(changes, expected):
+    assert read_notice("bepaid", body({**subscription(), **changes})).reported_at == expected
+
+
+@pytest.mark.parametrize(
     ("changes", "amount"),
     [
         ({"state": "trial", "paid_billing_cycles": 0}, 100),
@@ -166,6 +182,8 @@ def test_every_renewal_has_its_own_dedupe_key():
         ("bepaid", body(card_transaction(amount=12.34))),
         ("bepaid", body(card_transaction(currency="XYZ"))),
         ("beyag", body(subscription())),
+        ("bepaid", b"[" * 100_000),
+        ("beyag", b'{"transaction":' * 5_000),
     ],
     ids=[
         "not JSON",
@@ -178,8 +196,16 @@ def test_every_renewal_has_its_own_dedupe_key():
         "float amount",
         "unknown currency",
         "subscription on the beyag route",
+        "100,000 nested brackets",
+        "5,000 nested objects",
     ],
 )
 def test_a_body_that_is_not_a_notification_is_unreadable(route, raw):
     with pytest.raises(UnreadableNotice):
         read_notice(route, raw)
+
+
+@pytest.mark.parametrize("raw", [b"[" * 100_000, b"[" * 50_000 + b"]" * 50_000])
+def test_a_body_nested_too_deeply_is_unreadable_not_a_recursion_error(raw):
+    with pytest.raises(UnreadableNotice, match="nested too deeply"):
+        read_notice("bepaid", raw)

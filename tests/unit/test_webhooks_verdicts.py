@@ -330,6 +330,85 @@ def test_an_older_subscription_notice_arriving_late_is_stale(ledger):
     assert len(ledger.payments_of("subscription", sub_id)) == 2
 
 
+def renewal_failed(cycles=2, at="2026-01-07T10:00:00Z", **changes):
+    """The ``failed_attempt`` of the renewal after ``cycles`` paid cycles, at ``at``."""
+    charge = {"uid": "t-fail", "status": "failed", "created_at": at}
+    return subscription("failed_attempt", cycles=cycles, last_transaction=charge, **changes)
+
+
+def test_a_late_active_after_a_failed_renewal_with_as_many_cycles_is_stale(ledger):
+    sub_id = subscription_row(ledger)
+    apply(ledger, subscription(cycles=1, charge="t-1"))
+    assert apply(ledger, renewal_failed(cycles=1)).verdict == "applied"
+
+    late = apply(ledger, subscription(cycles=1, charge="t-1"))  # charged 2026-01-05
+
+    assert late.verdict == "stale"
+    assert late.detail == (
+        "reports active as of 2026-01-05 10:00:00 UTC; a notice of 2026-01-07 10:00:00 UTC "
+        "is applied"
+    )
+    sub = ledger.get_subscription(sub_id)
+    assert (sub.status, sub.native_status) == (SubscriptionStatus.PAST_DUE, "failed_attempt")
+    assert sub.last_notice_at.isoformat() == "2026-01-07T10:00:00+00:00"
+
+
+def test_a_failed_renewal_after_the_active_it_follows_is_applied(ledger):
+    sub_id = subscription_row(ledger)
+
+    verdicts = [
+        apply(ledger, subscription(cycles=1, charge="t-1")).verdict,
+        apply(ledger, renewal_failed(cycles=1)).verdict,
+    ]
+
+    assert verdicts == ["applied", "applied"]
+    assert ledger.get_subscription(sub_id).status is SubscriptionStatus.PAST_DUE
+
+
+def test_more_paid_cycles_is_newer_whatever_the_times_say(ledger):
+    sub_id = subscription_row(ledger)
+    apply(ledger, renewal_failed(cycles=1, at="2026-01-09T10:00:00Z"))
+
+    verdict = apply(ledger, subscription(cycles=2, charge="t-2"))  # charged 2026-01-06
+
+    assert verdict.verdict == "applied"
+    sub = ledger.get_subscription(sub_id)
+    assert (sub.status, sub.paid_cycles) == (SubscriptionStatus.ACTIVE, 2)
+    assert sub.last_notice_at.isoformat() == "2026-01-09T10:00:00+00:00"  # never moves back
+
+
+def test_updated_at_orders_notices_that_carry_no_charge(ledger):
+    sub_id = subscription_row(ledger)
+    newer = subscription("failed_attempt", last_transaction=None, updated_at="2026-01-06T09:00:00Z")
+    older = subscription("active", last_transaction=None, updated_at="2026-01-06T08:59:59Z")
+
+    assert [apply(ledger, newer).verdict, apply(ledger, older).verdict] == ["applied", "stale"]
+    assert ledger.get_subscription(sub_id).status is SubscriptionStatus.PAST_DUE
+
+
+def test_notices_without_times_are_ordered_by_cycles_only(ledger):
+    sub_id = subscription_row(ledger)
+    untimed = {"last_transaction": None}
+    apply(ledger, subscription("failed_attempt", **untimed))
+
+    verdict = apply(ledger, subscription("active", **untimed))
+
+    assert verdict.verdict == "applied"  # nothing says it is older: as before
+    assert ledger.get_subscription(sub_id).last_notice_at is None
+
+
+def test_a_late_notice_still_records_the_charge_it_reports(ledger):
+    sub_id = subscription_row(ledger)
+    apply(ledger, renewal_failed(cycles=1))
+
+    late = apply(ledger, subscription(cycles=1, charge="t-1"))  # its charge was never seen
+
+    assert late.verdict == "applied"  # the money moved, so that much applies
+    assert late.detail.startswith("its charge t-1 is recorded, its state is not: reports active")
+    assert ledger.get_subscription(sub_id).status is SubscriptionStatus.PAST_DUE
+    assert [p.provider_txn_id for p in ledger.payments_of("subscription", sub_id)] == ["t-1"]
+
+
 def test_a_failed_renewal_records_no_payment(ledger):
     sub_id = subscription_row(ledger)
     apply(ledger, subscription())
