@@ -332,8 +332,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         "sign-in sessions, idempotency keys, audited attempts",
         _v4_sessions_and_idempotency,
     ),
-
-
     Migration(5, "time of the newest subscription notice applied", _v5_last_notice_at),
 )
 
