@@ -20,6 +20,8 @@ from console.billing._results import CreatedBill, form_data, form_of
 from console.ledger import Bill, IdempotencyRow
 from console.providers import (
     BillExtras,
+    NewApmPayment,
+    NewCheckout,
     OutcomeUnknown,
     PayForm,
     Product,
@@ -162,18 +164,20 @@ class BillCreation(BillingBase):
         bill = started
         try:
             link = client.create_checkout(
-                amount=minor,
-                currency=code,
-                description=about,
-                tracking_id=bill.tracking_id,
-                expires_at=expiry,
-                test=self.test_mode,
-                success_url=urls["success_url"],
-                decline_url=urls["decline_url"],
-                fail_url=urls["fail_url"],
-                notification_url=self.notification_url("bepaid"),
-                language=lang,
-                customer={"email": email} if email else None,
+                NewCheckout(
+                    amount=minor,
+                    currency=code,
+                    description=about,
+                    tracking_id=bill.tracking_id,
+                    expires_at=expiry,
+                    test=self.test_mode,
+                    success_url=urls["success_url"],
+                    decline_url=urls["decline_url"],
+                    fail_url=urls["fail_url"],
+                    notification_url=self.notification_url("bepaid"),
+                    language=lang,
+                    customer={"email": email} if email else None,
+                )
             )
         except OutcomeUnknown as exc:
             return self._confirming(actor, "create_pay_link", bill, exc, "pay link")
@@ -254,17 +258,19 @@ class BillCreation(BillingBase):
         bill = started
         try:
             payment = client.create_payment(
-                amount=minor,
-                currency=code,
-                description=about,
-                method_type=method,
-                return_url=back,
-                tracking_id=bill.tracking_id,
-                expires_at=expiry,
-                test=self.test_mode,
-                language=lang,
-                notification_url=self.notification_url("beyag"),
-                customer={**payer, **({"email": email} if email else {})} or None,
+                NewApmPayment(
+                    amount=minor,
+                    currency=code,
+                    description=about,
+                    method_type=method,
+                    return_url=back,
+                    tracking_id=bill.tracking_id,
+                    expires_at=expiry,
+                    test=self.test_mode,
+                    language=lang,
+                    notification_url=self.notification_url("beyag"),
+                    customer={**payer, **({"email": email} if email else {})} or None,
+                )
             )
         except OutcomeUnknown as exc:
             return self._confirming(actor, "create_apm_payment", bill, exc, "payment")

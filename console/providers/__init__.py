@@ -16,8 +16,8 @@ Everything billing needs is importable from here; the modules behind it are:
 Typical use (billing)::
 
     client = BepaidClient.from_settings(settings)
-    link = client.create_checkout(amount=1250, currency="BYN", description="Order 17",
-                                  tracking_id="order-17")
+    link = client.create_checkout(NewCheckout(amount=1250, currency="BYN",
+                                              description="Order 17", tracking_id="order-17"))
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ from console.providers.models import (
     Customer,
     FormField,
     LastTransaction,
+    NewApmPayment,
+    NewCheckout,
     NewCustomer,
     NewPlan,
     PayForm,
@@ -75,6 +77,8 @@ __all__ = [
     "Customer",
     "FormField",
     "LastTransaction",
+    "NewApmPayment",
+    "NewCheckout",
     "NewCustomer",
     "NewPlan",
     "NotFound",

@@ -27,7 +27,6 @@ and retry policy.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -43,6 +42,7 @@ from console.providers.models import (
     Checkout,
     CheckoutLink,
     Customer,
+    NewCheckout,
     NewCustomer,
     NewPlan,
     Plan,
@@ -221,55 +221,18 @@ class BepaidClient(ClientBase[BepaidSettings]):
 
     # -- hosted checkout and card transactions ----------------------------------------
 
-    def create_checkout(
-        self,
-        *,
-        amount: int,
-        currency: str,
-        description: str,
-        tracking_id: str | None = None,
-        expires_at: datetime | None = None,
-        test: bool = False,
-        attempts: int | None = None,
-        success_url: str | None = None,
-        decline_url: str | None = None,
-        fail_url: str | None = None,
-        cancel_url: str | None = None,
-        notification_url: str | None = None,
-        language: str | None = None,
-        customer: Mapping[str, Any] | None = None,
-    ) -> CheckoutLink:
-        """A card pay link: ``POST /ctp/api/checkouts`` → token and ``redirect_url``.
-
-        ``amount`` is in minor units; ``expires_at`` must be timezone-aware (bePaid's
-        default is 24 hours).
-        """
+    def create_checkout(self, checkout: NewCheckout) -> CheckoutLink:
+        """A card pay link: ``POST /ctp/api/checkouts`` → token and ``redirect_url``."""
         r = self._requests
-        body = bw.checkout_body(
-            amount=amount,
-            currency=currency,
-            description=description,
-            tracking_id=tracking_id,
-            expires_at=expires_at,
-            test=test,
-            attempts=attempts,
-            success_url=success_url,
-            decline_url=decline_url,
-            fail_url=fail_url,
-            cancel_url=cancel_url,
-            notification_url=notification_url,
-            language=language,
-            customer=customer,
-        )
         url = f"{r.checkout}/ctp/api/checkouts"
         return self._send(
             r.post(
                 "create checkout",
                 url,
-                body,
+                bw.checkout_body(checkout),
                 bw.checkout_link_of,
                 headers=CHECKOUT_HEADERS,
-                tracking_id=tracking_id,
+                tracking_id=checkout.tracking_id,
             )
         )
 

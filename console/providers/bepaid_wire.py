@@ -14,7 +14,6 @@ Shapes follow provider-docs/bepaid-subscriptions.ru.txt and bePaid's public docs
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from console.errors import ValidationError
@@ -24,6 +23,7 @@ from console.providers.models import (
     CheckoutLink,
     Customer,
     LastTransaction,
+    NewCheckout,
     NewCustomer,
     NewPlan,
     Period,
@@ -116,50 +116,34 @@ def subscription_body(
     )
 
 
-def checkout_body(
-    *,
-    amount: int,
-    currency: str,
-    description: str,
-    tracking_id: str | None,
-    expires_at: datetime | None,
-    test: bool,
-    attempts: int | None,
-    success_url: str | None,
-    decline_url: str | None,
-    fail_url: str | None,
-    cancel_url: str | None,
-    notification_url: str | None,
-    language: str | None,
-    customer: Mapping[str, Any] | None,
-) -> dict[str, Any]:
+def checkout_body(checkout: NewCheckout) -> dict[str, Any]:
     """``POST /ctp/api/checkouts`` body: ``{"checkout": {transaction_type, order, ...}}``."""
-    wire.check_text(description, "description")
-    wire.check_count(attempts, "attempts", required=False)
-    checkout = wire.compact(
+    wire.check_text(checkout.description, "description")
+    wire.check_count(checkout.attempts, "attempts", required=False)
+    body = wire.compact(
         {
             "transaction_type": "payment",
-            "test": bool(test),
-            "attempts": attempts,
+            "test": bool(checkout.test),
+            "attempts": checkout.attempts,
             "order": {
-                "amount": wire.check_amount(amount),
-                "currency": wire.check_currency(currency),
-                "description": description,
-                "tracking_id": wire.check_tracking_id(tracking_id),
-                "expired_at": wire.iso(expires_at),
+                "amount": wire.check_amount(checkout.amount),
+                "currency": wire.check_currency(checkout.currency),
+                "description": checkout.description,
+                "tracking_id": wire.check_tracking_id(checkout.tracking_id),
+                "expired_at": wire.iso(checkout.expires_at),
             },
             "settings": {
-                "success_url": success_url,
-                "decline_url": decline_url,
-                "fail_url": fail_url,
-                "cancel_url": cancel_url,
-                "notification_url": notification_url,
-                "language": language,
+                "success_url": checkout.success_url,
+                "decline_url": checkout.decline_url,
+                "fail_url": checkout.fail_url,
+                "cancel_url": checkout.cancel_url,
+                "notification_url": checkout.notification_url,
+                "language": checkout.language,
             },
-            "customer": dict(customer) if customer else None,
+            "customer": dict(checkout.customer) if checkout.customer else None,
         }
     )
-    return {"checkout": checkout}
+    return {"checkout": body}
 
 
 # -- answers ----------------------------------------------------------------------

@@ -19,8 +19,6 @@ lost answer can be recovered instead of creating a second payment. That is why
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from console.config import BepaidSettings
@@ -30,46 +28,31 @@ from console.providers.bepaid import Shop
 from console.providers.bepaid_wire import transaction_fields
 from console.providers.errors import NotFound
 from console.providers.http import Parser
-from console.providers.models import BeyagPayment, FormField, PayForm
+from console.providers.models import BeyagPayment, FormField, NewApmPayment, PayForm
 from console.providers.policy import Call
 
 PROVIDER = "bePaid"  # beGateway is the platform; merchants know the shop as bePaid
 
 
-def payment_body(
-    *,
-    amount: int,
-    currency: str,
-    description: str,
-    method_type: str,
-    return_url: str,
-    tracking_id: str | None,
-    expires_at: datetime | None,
-    test: bool,
-    ip: str | None,
-    language: str | None,
-    notification_url: str | None,
-    customer: Mapping[str, Any] | None,
-    method_token: str | None,
-) -> dict[str, Any]:
+def payment_body(payment: NewApmPayment) -> dict[str, Any]:
     """``{"request": {...}}`` for ``POST /beyag/transactions/payments``."""
-    wire.check_text(description, "description")
-    wire.check_text(method_type, "method_type")
-    wire.check_text(return_url, "return_url")
+    wire.check_text(payment.description, "description")
+    wire.check_text(payment.method_type, "method_type")
+    wire.check_text(payment.return_url, "return_url")
     request = wire.compact(
         {
-            "amount": wire.check_amount(amount),
-            "currency": wire.check_currency(currency),
-            "description": description,
-            "test": bool(test),
-            "expired_at": wire.iso(expires_at),
-            "tracking_id": wire.check_tracking_id(tracking_id),
-            "ip": ip,
-            "language": language,
-            "notification_url": notification_url,
-            "return_url": return_url,
-            "customer": dict(customer) if customer else None,
-            "method": {"type": method_type, "token": method_token},
+            "amount": wire.check_amount(payment.amount),
+            "currency": wire.check_currency(payment.currency),
+            "description": payment.description,
+            "test": bool(payment.test),
+            "expired_at": wire.iso(payment.expires_at),
+            "tracking_id": wire.check_tracking_id(payment.tracking_id),
+            "ip": payment.ip,
+            "language": payment.language,
+            "notification_url": payment.notification_url,
+            "return_url": payment.return_url,
+            "customer": dict(payment.customer) if payment.customer else None,
+            "method": {"type": payment.method_type, "token": payment.method_token},
         }
     )
     return {"request": request}
@@ -147,45 +130,13 @@ class BeyagClient(ClientBase[BepaidSettings]):
         r = self._requests
         return f"BeyagClient(gateway_url={r.gateway!r}, shop_id={r.shop_id!r})"
 
-    def create_payment(
-        self,
-        *,
-        amount: int,
-        currency: str,
-        description: str,
-        method_type: str,
-        return_url: str,
-        tracking_id: str | None,
-        expires_at: datetime | None = None,
-        test: bool = False,
-        ip: str | None = None,
-        language: str | None = None,
-        notification_url: str | None = None,
-        customer: Mapping[str, Any] | None = None,
-        method_token: str | None = None,
-    ) -> BeyagPayment:
-        """Create a payment; its ``form`` is what the payer submits to the payment system.
-
-        ``tracking_id`` is required as a keyword (``None`` is allowed) so that callers
-        decide consciously: without one, a lost answer cannot be recovered.
-        """
-        body = payment_body(
-            amount=amount,
-            currency=currency,
-            description=description,
-            method_type=method_type,
-            return_url=return_url,
-            tracking_id=tracking_id,
-            expires_at=expires_at,
-            test=test,
-            ip=ip,
-            language=language,
-            notification_url=notification_url,
-            customer=customer,
-            method_token=method_token,
-        )
+    def create_payment(self, payment: NewApmPayment) -> BeyagPayment:
+        """Create a payment; its ``form`` is what the payer submits to the payment system."""
         url = f"{self._requests.gateway}/beyag/transactions/payments"
-        call = Call("create alternative payment", "POST", url, json=body, tracking_id=tracking_id)
+        call = Call(
+            "create alternative payment", "POST", url, json=payment_body(payment),
+            tracking_id=payment.tracking_id,
+        )  # fmt: skip
         return self._sender.send(call, one_payment)
 
     def get_payment(self, uid: str) -> BeyagPayment:

@@ -10,6 +10,7 @@ when absent or unreadable); ``raw`` is the provider's JSON object for everything
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -63,6 +64,53 @@ class Plan:
     @property
     def amount(self) -> int:
         return self.period.amount
+
+
+@dataclass(frozen=True, slots=True)
+class NewCheckout:
+    """A card pay link to create (bePaid hosted checkout); amounts in minor units.
+
+    ``expires_at`` must be timezone-aware (bePaid's default is 24 hours); ``customer``
+    holds the payer's details (``email``, names, ...) sent as ``checkout.customer``.
+    """
+
+    amount: int
+    currency: str
+    description: str
+    tracking_id: str | None = None
+    expires_at: datetime | None = None
+    test: bool = False
+    attempts: int | None = None
+    success_url: str | None = None
+    decline_url: str | None = None
+    fail_url: str | None = None
+    cancel_url: str | None = None
+    notification_url: str | None = None
+    language: str | None = None
+    customer: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewApmPayment:
+    """An alternative-payment-method payment to create (beGateway beyag).
+
+    ``tracking_id`` has no default so that callers decide consciously: without one, a
+    lost answer cannot be recovered.
+    """
+
+    amount: int
+    currency: str
+    description: str
+    method_type: str
+    return_url: str
+    tracking_id: str | None
+    expires_at: datetime | None = None
+    test: bool = False
+    ip: str | None = None
+    language: str | None = None
+    notification_url: str | None = None
+    customer: Mapping[str, str] | None = None
+    method_token: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

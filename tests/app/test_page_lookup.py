@@ -16,7 +16,7 @@ from console.billing import Billing
 from console.config import load_settings
 from console.demo import generate_demo
 from console.ledger import Ledger
-from console.providers import BepaidClient
+from console.providers import BepaidClient, NewCheckout
 from console.status import BillStatus, SubscriptionStatus
 from console.ui.context import ACTOR_KEY
 from console.ui.registry import PAGES_DIR
@@ -270,10 +270,10 @@ def test_an_object_only_the_provider_knows_is_imported_through_the_page(
     use_ledger(tmp_path / "ledger.db", sandbox_port=sandbox)
     settings = load_settings()
     with BepaidClient.from_settings(settings) as bepaid:  # made elsewhere: a back office
-        link = bepaid.create_checkout(
+        link = bepaid.create_checkout(NewCheckout(
             amount=1500, currency="EUR", description="Phone order", tracking_id="order-77",
             test=True,
-        )  # fmt: skip
+        ))  # fmt: skip
     pay(sandbox, link.token)
 
     at = open_lookup(link.redirect_url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from console.billing import InvalidInput, NotFoundAtProvider
-from console.providers import NewPlan
+from console.providers import NewApmPayment, NewCheckout, NewPlan
 from console.status import BillStatus, SubscriptionStatus
 from tests.contract.billing_support import GIFT_PRODUCT, SUPPORT, open_desk
 
@@ -39,8 +39,15 @@ def _assert_imported(desk, imported, kind, status):
 
 def test_paid_checkout_is_imported_by_its_pay_link(desk):
     bepaid, _, _ = _elsewhere(desk)
-    link = bepaid.create_checkout(amount=1500, currency="EUR", description="Phone order",
-                                  tracking_id="order-981", test=True)  # fmt: skip
+    link = bepaid.create_checkout(
+        NewCheckout(
+            amount=1500,
+            currency="EUR",
+            description="Phone order",
+            tracking_id="order-981",
+            test=True,
+        )
+    )
     desk.pay_checkout(link.token)
     imported = desk.billing.import_object(SUPPORT, f"  {link.redirect_url}  ")
     _assert_imported(desk, imported, "card_link", BillStatus.PAID)
@@ -51,7 +58,9 @@ def test_paid_checkout_is_imported_by_its_pay_link(desk):
 
 def test_card_transaction_is_imported_by_its_uid(desk):
     bepaid, _, _ = _elsewhere(desk)
-    link = bepaid.create_checkout(amount=800, currency="BYN", description="x", tracking_id="t-1")
+    link = bepaid.create_checkout(
+        NewCheckout(amount=800, currency="BYN", description="x", tracking_id="t-1")
+    )
     uid = desk.pay_checkout(link.token)["transaction"]["uid"]
     imported = desk.billing.import_object(SUPPORT, uid)
     _assert_imported(desk, imported, "card_link", BillStatus.PAID)
@@ -60,9 +69,16 @@ def test_card_transaction_is_imported_by_its_uid(desk):
 
 def test_apm_payment_is_imported_by_its_uid(desk):
     _, beyag, _ = _elsewhere(desk)
-    payment = beyag.create_payment(amount=990, currency="BYN", description="ERIP bill",
-                                   method_type="erip", return_url="https://x.example/",
-                                   tracking_id="erip-5")  # fmt: skip
+    payment = beyag.create_payment(
+        NewApmPayment(
+            amount=990,
+            currency="BYN",
+            description="ERIP bill",
+            method_type="erip",
+            return_url="https://x.example/",
+            tracking_id="erip-5",
+        )
+    )
     imported = desk.billing.import_object(SUPPORT, payment.uid)
     _assert_imported(desk, imported, "apm", BillStatus.PENDING)
     assert imported.record.form["action"].endswith(payment.uid)
@@ -101,7 +117,9 @@ def test_payture_bill_of_unknown_price_asks_for_the_currency(desk):
 
 def test_object_already_in_the_ledger_is_refreshed_not_duplicated(desk):
     bepaid, _, _ = _elsewhere(desk)
-    link = bepaid.create_checkout(amount=100, currency="EUR", description="x", tracking_id="o-1")
+    link = bepaid.create_checkout(
+        NewCheckout(amount=100, currency="EUR", description="x", tracking_id="o-1")
+    )
     first = desk.billing.import_object(SUPPORT, link.token)
     desk.pay_checkout(link.token)
     again = desk.billing.import_object(SUPPORT, link.token)
@@ -123,8 +141,16 @@ def test_charge_of_a_known_subscription_refreshes_that_subscription(desk):
 
 def test_tracking_id_finds_the_payment(desk):
     _, beyag, _ = _elsewhere(desk)
-    beyag.create_payment(amount=300, currency="BYN", description="x", method_type="erip",
-                         return_url="https://x.example/", tracking_id="ORDER-2024-77")  # fmt: skip
+    beyag.create_payment(
+        NewApmPayment(
+            amount=300,
+            currency="BYN",
+            description="x",
+            method_type="erip",
+            return_url="https://x.example/",
+            tracking_id="ORDER-2024-77",
+        )
+    )
     imported = desk.billing.import_object(SUPPORT, "ORDER-2024-77")
     assert imported.record.kind == "apm"
 

@@ -124,7 +124,7 @@ def test_provider_failure_gives_a_clear_message_and_a_failed_row(desk, fault, er
 class BrokenClient:
     """A client that fails in our own code after the request may have left."""
 
-    def create_checkout(self, **_):
+    def create_checkout(self, _checkout):
         raise RuntimeError("bug between sending and reading")
 
 

@@ -10,6 +10,8 @@ from console.providers import (
     AsyncBepaidClient,
     AsyncBeyagClient,
     AsyncPaytureClient,
+    NewApmPayment,
+    NewCheckout,
     NewPlan,
     NotFound,
     ProviderUnavailable,
@@ -39,17 +41,19 @@ def test_bulk_reads_concurrently(module_sandbox, module_client):
     url = module_sandbox[0]
     with clients(url) as made:
         link = made.bepaid.create_checkout(
-            amount=300, currency="EUR", description="Bulk", tracking_id="bulk-1"
+            NewCheckout(amount=300, currency="EUR", description="Bulk", tracking_id="bulk-1")
         )
         admin_post(module_client, f"/__sandbox/checkouts/{link.token}/pay", {"card": APPROVED})
         sub = made.bepaid.create_subscription(plan=PLAN, tracking_id="bulk-sub")
         payment = made.beyag.create_payment(
-            amount=700,
-            currency="USD",
-            description="Bulk",
-            method_type="erip",
-            return_url="https://shop.example/back",
-            tracking_id="bulk-apm",
+            NewApmPayment(
+                amount=700,
+                currency="USD",
+                description="Bulk",
+                method_type="erip",
+                return_url="https://shop.example/back",
+                tracking_id="bulk-apm",
+            )
         )
         bill = made.payture.bill_create(PRODUCT)
     settings = settings_for(url)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from console.providers import AuthenticationFailed, NotFound, ProviderValidationError
+from console.providers import AuthenticationFailed, NewCheckout, NotFound, ProviderValidationError
 from console.status import BillStatus
 from tests.contract.client_support import APPROVED, DECLINED, admin_post, clients
 
@@ -19,14 +19,16 @@ def shop(module_sandbox):
 
 def new_link(shop, tracking_id: str, **extra):
     return shop.create_checkout(
-        amount=1250,
-        currency="BYN",
-        description="Order 17",
-        tracking_id=tracking_id,
-        test=True,
-        success_url="https://shop.example/ok",
-        language="ru",
-        **extra,
+        NewCheckout(
+            amount=1250,
+            currency="BYN",
+            description="Order 17",
+            tracking_id=tracking_id,
+            test=True,
+            success_url="https://shop.example/ok",
+            language="ru",
+            **extra,
+        )
     )
 
 
@@ -91,7 +93,7 @@ def test_tracking_id_with_reserved_characters_round_trips(shop, module_client):
 def test_checkout_validation_errors_are_readable(shop, extra, line_start):
     with pytest.raises(ProviderValidationError) as caught:
         shop.create_checkout(
-            amount=100, currency="EUR", description="x", tracking_id="bad-1", **extra
+            NewCheckout(amount=100, currency="EUR", description="x", tracking_id="bad-1", **extra)
         )
     assert any(line.startswith(line_start) for line in caught.value.field_errors)
 

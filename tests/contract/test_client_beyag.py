@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from console.providers import AuthenticationFailed, NotFound, ProviderValidationError
+from console.providers import AuthenticationFailed, NewApmPayment, NotFound, ProviderValidationError
 from console.status import BillStatus
 from tests.contract.client_support import admin_post, clients
 
@@ -30,7 +30,7 @@ def new_payment(apm, tracking_id: str, **extra):
         "customer": {"first_name": "Ivan", "email": "ivan@example.com"},
         **extra,
     }
-    return apm.create_payment(**options)
+    return apm.create_payment(NewApmPayment(**options))
 
 
 def test_create_returns_the_form_the_payer_submits(apm, module_sandbox):

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from console.providers import (
+    NewApmPayment,
+    NewCheckout,
     NewCustomer,
     NewPlan,
     OutcomeUnknown,
@@ -51,7 +53,7 @@ def impatient(url):
 
 def new_link(made, tracking_id: str):
     return made.bepaid.create_checkout(
-        amount=500, currency="EUR", description="Fault test", tracking_id=tracking_id
+        NewCheckout(amount=500, currency="EUR", description="Fault test", tracking_id=tracking_id)
     )
 
 
@@ -185,12 +187,14 @@ CREATES = {
     "beyag payment": Create(
         "/beyag/transactions/payments",
         lambda made, tag: made.beyag.create_payment(
-            amount=700,
-            currency="USD",
-            description="Fault test",
-            method_type="erip",
-            return_url="https://shop.example/back",
-            tracking_id=tag,
+            NewApmPayment(
+                amount=700,
+                currency="USD",
+                description="Fault test",
+                method_type="erip",
+                return_url="https://shop.example/back",
+                tracking_id=tag,
+            )
         ),
         lambda made, admin, tag: len(made.beyag.find_payments(tag)),
     ),

@@ -13,6 +13,8 @@ from console.providers import (
     AsyncPaytureClient,
     BepaidClient,
     BeyagClient,
+    NewApmPayment,
+    NewCheckout,
     OutcomeUnknown,
     PaytureClient,
     ProviderUnavailable,
@@ -78,7 +80,7 @@ def test_create_is_not_resent_after_it_may_have_landed(failure):
     script = Script(failure, CREATED)
     client = BepaidClient(BEPAID, transport=script.transport(), retry=Sleeps().policy())
     with pytest.raises(OutcomeUnknown) as caught:
-        client.create_checkout(**checkout_args())
+        client.create_checkout(NewCheckout(**checkout_args()))
     assert len(script.requests) == 1
     assert caught.value.tracking_id == "order-17"
     assert caught.value.operation == "create checkout"
@@ -89,7 +91,7 @@ def test_create_answered_by_a_gateway_error_is_outcome_unknown(status):
     script = Script(answer(status), CREATED)
     client = BepaidClient(BEPAID, transport=script.transport(), retry=Sleeps().policy())
     with pytest.raises(OutcomeUnknown):
-        client.create_checkout(**checkout_args())
+        client.create_checkout(NewCheckout(**checkout_args()))
     assert len(script.requests) == 1
 
 
@@ -98,7 +100,7 @@ def test_create_refused_by_the_provider_is_not_retried(status, cls):
     script = Script(answer(status, **{"Retry-After": "1"}), CREATED)
     client = BepaidClient(BEPAID, transport=script.transport(), retry=Sleeps().policy())
     with pytest.raises(cls):
-        client.create_checkout(**checkout_args())
+        client.create_checkout(NewCheckout(**checkout_args()))
     assert len(script.requests) == 1
 
 
@@ -107,12 +109,14 @@ def test_create_unreadable_2xx_is_outcome_unknown():
     client = BeyagClient(BEPAID, transport=script.transport(), retry=Sleeps().policy())
     with pytest.raises(OutcomeUnknown) as caught:
         client.create_payment(
-            amount=100,
-            currency="USD",
-            description="d",
-            method_type="erip",
-            return_url="https://shop.test/back",
-            tracking_id="apm-1",
+            NewApmPayment(
+                amount=100,
+                currency="USD",
+                description="d",
+                method_type="erip",
+                return_url="https://shop.test/back",
+                tracking_id="apm-1",
+            )
         )
     assert caught.value.tracking_id == "apm-1"
 
@@ -122,7 +126,7 @@ def test_create_that_failed_to_connect_is_retried(failure):
     script = Script(failure, CREATED)
     sleeps = Sleeps()
     client = BepaidClient(BEPAID, transport=script.transport(), retry=sleeps.policy())
-    link = client.create_checkout(**checkout_args())
+    link = client.create_checkout(NewCheckout(**checkout_args()))
     assert link.token == "t1" and link.redirect_url == "https://pay.test/t1"
     assert len(script.requests) == 2
     assert len(sleeps.waits) == 1
@@ -132,7 +136,7 @@ def test_connect_failures_end_as_provider_unavailable():
     script = Script(httpx.ConnectError("refused"))
     client = BepaidClient(BEPAID, transport=script.transport(), retry=Sleeps().policy())
     with pytest.raises(ProviderUnavailable) as caught:
-        client.create_checkout(**checkout_args())
+        client.create_checkout(NewCheckout(**checkout_args()))
     assert len(script.requests) == 3
     assert "could not connect" in str(caught.value)
 

@@ -16,6 +16,7 @@ from console.providers import (
     AsyncPaytureClient,
     BepaidClient,
     BeyagClient,
+    NewCheckout,
     PaytureClient,
     ProviderError,
     close_shared_clients,
@@ -69,7 +70,9 @@ def test_failing_bepaid_calls_leak_nothing(failure, debug_logs):
     script = Script(failure)
     client = BepaidClient(BEPAID, transport=script.transport(), retry=Sleeps().policy())
     with pytest.raises(ProviderError) as caught:
-        client.create_checkout(amount=100, currency="EUR", description="x", tracking_id="t-1")
+        client.create_checkout(
+            NewCheckout(amount=100, currency="EUR", description="x", tracking_id="t-1")
+        )
     with pytest.raises(ProviderError) as caught_read:
         client.get_checkout("tok1")
     assert script.requests[0].headers["authorization"] == f"Basic {BASIC}"  # it was sent

@@ -11,6 +11,8 @@ from console.providers import (
     BepaidClient,
     BeyagClient,
     BillExtras,
+    NewApmPayment,
+    NewCheckout,
     NewCustomer,
     NewPlan,
     PaytureClient,
@@ -128,14 +130,16 @@ def test_checkout_request_shape_and_version_header():
     script = Script(answer(200, {"checkout": {"token": "t", "redirect_url": "https://c.test/t"}}))
     expires = datetime(2030, 1, 1, 15, 0, tzinfo=UTC)
     link = client(BepaidClient, script).create_checkout(
-        amount=1250,
-        currency="byn",
-        description="Order 17",
-        tracking_id="order-17",
-        expires_at=expires,
-        test=True,
-        success_url="https://shop.test/ok",
-        language="ru",
+        NewCheckout(
+            amount=1250,
+            currency="byn",
+            description="Order 17",
+            tracking_id="order-17",
+            expires_at=expires,
+            test=True,
+            success_url="https://shop.test/ok",
+            language="ru",
+        )
     )
     request = script.requests[0]
     assert str(request.url) == "https://checkout.bepaid.test/ctp/api/checkouts"
@@ -215,13 +219,15 @@ def test_beyag_payment_with_form():
     }
     script = Script(answer(200, doc_answer))
     payment = client(BeyagClient, script).create_payment(
-        amount=1000,
-        currency="USD",
-        description="Order #123",
-        method_type="erip",
-        return_url="https://merchant.test/return",
-        tracking_id="AB8923",
-        ip="127.0.0.1",
+        NewApmPayment(
+            amount=1000,
+            currency="USD",
+            description="Order #123",
+            method_type="erip",
+            return_url="https://merchant.test/return",
+            tracking_id="AB8923",
+            ip="127.0.0.1",
+        )
     )
     assert str(script.requests[0].url) == "https://gateway.bepaid.test/beyag/transactions/payments"
     assert script.bodies[0] == {
@@ -322,7 +328,7 @@ def test_nonsense_is_refused_before_sending(changes, error):
     script = Script(answer(200, {}))
     args = {"amount": 100, "currency": "EUR", "description": "d", "tracking_id": "t", **changes}
     with pytest.raises(error):
-        client(BepaidClient, script).create_checkout(**args)
+        client(BepaidClient, script).create_checkout(NewCheckout(**args))
     assert script.requests == []
 
 
