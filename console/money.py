@@ -115,7 +115,8 @@ def parse_amount(text: str, currency: str, *, maximum: int = DEFAULT_MAXIMUM) ->
             "no decimals" if exp == 0 else f"at most {exp} decimal place" + ("s" if exp > 1 else "")
         )
         raise InvalidAmount(f"{code} amounts have {allowed}; got {raw!r}.", field="amount")
-    minor = int(whole) * 10**exp + (int(fraction.ljust(exp, "0")) if exp else 0)
+    scale: int = 10**exp  # int ** int is typed Any (a negative power is a float)
+    minor = int(whole) * scale + (int(fraction.ljust(exp, "0")) if exp else 0)
     if minor == 0:
         raise InvalidAmount("The amount must be more than zero.", field="amount")
     if minor > maximum:

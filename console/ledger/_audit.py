@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from console.ledger._base import LedgerBase
+from console.ledger._base import LedgerBase, row_id
 from console.ledger._checks import choice, detail_text, text_id
 from console.ledger._records import OUTCOMES
 from console.ledger._times import ms_or_now
@@ -50,11 +50,13 @@ class AuditWrites(LedgerBase):
             detail_text(redact(detail)),
         )
         with self.write() as conn:
-            return conn.execute(
-                "INSERT INTO audit_log (at, actor, action, object_type, object_id, outcome,"
-                " origin, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            ).lastrowid
+            return row_id(
+                conn.execute(
+                    "INSERT INTO audit_log (at, actor, action, object_type, object_id, outcome,"
+                    " origin, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+            )
 
 
 _SECRET_KEY = re.compile(

@@ -123,12 +123,22 @@ def insert_row(conn: sqlite3.Connection, table: str, row: Mapping[str, Any]) -> 
     """INSERT one row given as column -> value; return its id."""
     columns = ", ".join(row)
     values = ", ".join(f":{column}" for column in row)
-    return conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({values})", row).lastrowid
+    return row_id(conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({values})", row))
 
 
-def fetch_one(conn: sqlite3.Connection, sql: str, params: tuple, *, what: str) -> sqlite3.Row:
+def row_id(cursor: sqlite3.Cursor) -> int:
+    """The id an INSERT gave its row (SQLite always gives one to a rowid table)."""
+    row_id = cursor.lastrowid
+    if row_id is None:  # pragma: no cover - only for WITHOUT ROWID tables, which we have none of
+        raise LedgerError("The ledger did not return the new row's id.")
+    return row_id
+
+
+def fetch_one(
+    conn: sqlite3.Connection, sql: str, params: tuple[object, ...], *, what: str
+) -> sqlite3.Row:
     """The one row ``sql`` selects, or :class:`UnknownRecord` naming ``what``."""
-    row = conn.execute(sql, params).fetchone()
+    row: sqlite3.Row | None = conn.execute(sql, params).fetchone()
     if row is None:
         raise UnknownRecord(f"The ledger has no {what}.")
     return row

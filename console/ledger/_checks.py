@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from console.errors import ValidationError
+
+E = TypeVar("E", bound=StrEnum)
 
 
 def choice(value: object, allowed: tuple[str, ...], field: str) -> str:
@@ -19,10 +21,10 @@ def choice(value: object, allowed: tuple[str, ...], field: str) -> str:
     return str(value)
 
 
-def status_of(vocabulary: type[StrEnum], value: object) -> Any:
+def status_of(vocabulary: type[E], value: object) -> E:
     """``value`` as a member of ``vocabulary`` (BillStatus or SubscriptionStatus)."""
     try:
-        return vocabulary(value)
+        return vocabulary(value if isinstance(value, str) else str(value))
     except ValueError:
         known = ", ".join(member.value for member in vocabulary)
         raise ValidationError(f"{value!r} is not one of {known}.", field="status") from None

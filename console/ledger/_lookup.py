@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
@@ -231,7 +232,8 @@ class Lookups(LedgerBase):
         return [subscription_from_row(row) for row in rows]
 
     def _read_one(self, sql: str, *params: object) -> sqlite3.Row | None:
-        return self.connection().execute(sql, params).fetchone()
+        row: sqlite3.Row | None = self.connection().execute(sql, params).fetchone()
+        return row
 
 
 def _exact_key(**keys: str | None) -> tuple[str, str]:
@@ -241,12 +243,14 @@ def _exact_key(**keys: str | None) -> tuple[str, str]:
     raise ValidationError("Give a provider_id, tracking_id or token to find.", field="provider_id")
 
 
-def lookup_sql(table: str, columns: str, terms: SearchTerms, *, ids: set[int]) -> tuple[str, list]:
+def lookup_sql(
+    table: str, columns: str, terms: SearchTerms, *, ids: set[int]
+) -> tuple[str, list[object]]:
     """The search as one statement: a UNION of index searches, one per column."""
     branches: list[str] = []
     params: list[object] = []
 
-    def branch(column: str, values: list) -> None:
+    def branch(column: str, values: Sequence[object]) -> None:
         if values:
             branches.append(
                 f"SELECT id FROM {table} WHERE {column} IN ({', '.join('?' * len(values))})"

@@ -261,7 +261,8 @@ def payment_series(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
 
     def next_value(column: str, where: str, *params: str) -> str | None:
         sql = f"SELECT min({column}) FROM payments WHERE {where} AND {column} > ?"
-        return conn.execute(sql, params).fetchone()[0]
+        found: str | None = conn.execute(sql, params).fetchone()[0]
+        return found
 
     series = []
     currency = next_value("currency", "1", "")

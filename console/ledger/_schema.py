@@ -217,8 +217,8 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
 
 def _v2_demo_and_origin(db: sqlite_utils.Database) -> None:
     for table in ("bills", "subscriptions", "payments"):
-        db[table].add_column("demo", int, not_null_default=0)
-    db["audit_log"].add_column("origin", str)
+        db.table(table).add_column("demo", int, not_null_default=0)
+    db.table("audit_log").add_column("origin", str)
     for table in ("bills", "subscriptions"):
         db.execute(
             f"UPDATE {table} SET customer_email = lower(trim(customer_email))"
@@ -311,7 +311,7 @@ def _v4_sessions_and_idempotency(db: sqlite_utils.Database) -> None:
 
 
 def _v5_last_notice_at(db: sqlite_utils.Database) -> None:
-    db["subscriptions"].add_column("last_notice_at", int)
+    db.table("subscriptions").add_column("last_notice_at", int)
 
 
 @dataclass(frozen=True)
@@ -359,7 +359,8 @@ def split_statements(script: str) -> list[str]:
 
 def user_version(conn: sqlite3.Connection) -> int:
     """The file's schema version (0 for a new, empty file)."""
-    return conn.execute("PRAGMA user_version").fetchone()[0]
+    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    return version
 
 
 def migrate(conn: sqlite3.Connection, path: Path) -> int:

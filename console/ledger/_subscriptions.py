@@ -219,7 +219,7 @@ class SubscriptionWrites(LedgerBase):
         Returns:
             True when anything changed.
         """
-        reason = text_id(reason, "cancel_reason", required=True, max_length=1000)
+        why = text_id(reason, "cancel_reason", required=True, max_length=1000)
         happened = ms_or_now(canceled_at, field="canceled_at")
         with self.write() as conn:
             row = _subscription_row(conn, subscription_id, "canceled_at")
@@ -228,7 +228,7 @@ class SubscriptionWrites(LedgerBase):
                 conn.execute(
                     "UPDATE subscriptions SET canceled_at = ?, cancel_reason = ?, renew_at = NULL,"
                     " updated_at = ? WHERE id = ?",
-                    (happened, reason, now_ms(), subscription_id),
+                    (happened, why, now_ms(), subscription_id),
                 )
             changed = self.record_subscription_status(
                 subscription_id,
@@ -236,7 +236,7 @@ class SubscriptionWrites(LedgerBase):
                 native_status,
                 source,
                 at=canceled_at,
-                detail=reason,
+                detail=why,
             )
         return first_report or changed
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time as _time
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Literal, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from console.errors import ValidationError
@@ -49,6 +49,12 @@ def to_ms(moment: datetime, *, field: str = "at") -> int:
     return (moment - _EPOCH) // _MILLISECOND
 
 
+@overload
+def from_ms(ms: int) -> datetime: ...
+@overload
+def from_ms(ms: None) -> None: ...
+@overload
+def from_ms(ms: int | None) -> datetime | None: ...
 def from_ms(ms: int | None) -> datetime | None:
     """Convert UTC epoch milliseconds back to an aware UTC datetime (None stays None)."""
     if ms is None:
@@ -109,8 +115,8 @@ def local_midnight_ms(day: date, tz: ZoneInfo) -> int:
 
 def range_ms(start: date | datetime, end: date | datetime, tz: ZoneInfo) -> tuple[int, int]:
     """Half-open range [start, end) in UTC ms; a date means local midnight in ``tz``."""
-    lo = local_midnight_ms(start, tz) if _is_date(start) else to_ms(start, field="start")
-    hi = local_midnight_ms(end, tz) if _is_date(end) else to_ms(end, field="end")
+    lo = _bound_ms(start, tz, "start")
+    hi = _bound_ms(end, tz, "end")
     if hi <= lo:
         raise ValidationError("The end of the range must be after its start.", field="end")
     return lo, hi
@@ -131,7 +137,7 @@ def bucket_bounds(
         raise ValidationError(f"Bucket must be one of {', '.join(BUCKETS)}.", field="bucket")
     tz = zone(tz_name)
     lo, hi = range_ms(start, end, tz)
-    first_local = start if _is_date(start) else start.astimezone(tz).date()
+    first_local = start.astimezone(tz).date() if isinstance(start, datetime) else _day(start)
     day = bucket_floor(first_local, bucket)
     bounds: list[tuple[str, int, int]] = []
     while True:
@@ -149,8 +155,15 @@ def bucket_bounds(
         day = following
 
 
-def _is_date(value: date | datetime) -> bool:
+def _day(value: object) -> date:
     # datetime is a subclass of date: only a plain date means "local calendar day".
-    if not isinstance(value, date):
+    if not isinstance(value, date) or isinstance(value, datetime):
         raise ValidationError("Range bounds must be dates or aware datetimes.", field="start")
-    return not isinstance(value, datetime)
+    return value
+
+
+def _bound_ms(value: date | datetime, tz: ZoneInfo, field: str) -> int:
+    """A range bound in UTC ms: a datetime as it is, a date as its local midnight."""
+    if isinstance(value, datetime):
+        return to_ms(value, field=field)
+    return local_midnight_ms(_day(value), tz)

@@ -15,15 +15,15 @@ Async clients always own their ``httpx.AsyncClient``; use them as
 
 A client class declares only what differs: ``provider``, ``envelope``,
 ``_settings_section`` (which :class:`~console.config.Settings` attribute
-``from_settings`` reads) and ``_requests_type`` (its request builder, which checks the
+``from_settings`` reads) and ``_make_requests`` (its request builder, which checks the
 settings and carries ``auth`` and ``shared_key``). The constructors live here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Hashable
 from types import TracebackType
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 import httpx
 
@@ -47,6 +47,22 @@ NOT_CONFIGURED = {
 
 #: The provider settings type a client takes (BepaidSettings, PaytureSettings).
 S = TypeVar("S")
+#: What a client's answers are read into.
+T = TypeVar("T")
+
+
+class Requests(Protocol):
+    """A client's request builder: the settings checked, and what its httpx client needs."""
+
+    @property
+    def auth(self) -> httpx.Auth | None: ...
+
+    @property
+    def shared_key(self) -> Hashable: ...
+
+
+#: The request builder type of a client.
+R = TypeVar("R", bound=Requests)
 
 
 def timeouts_of(settings: Settings) -> dict[str, float]:
@@ -54,7 +70,7 @@ def timeouts_of(settings: Settings) -> dict[str, float]:
     return {"connect_timeout": settings.connect_timeout, "read_timeout": settings.read_timeout}
 
 
-def section_of(settings: Settings, name: str) -> Any:
+def section_of(settings: Settings, name: str) -> Any:  # BepaidSettings | PaytureSettings
     """The provider section ``name`` of the console settings; ConfigError if it is unset."""
     section = getattr(settings, name)
     if section is None:
@@ -63,10 +79,11 @@ def section_of(settings: Settings, name: str) -> Any:
 
 
 def bepaid_settings(settings: Settings) -> BepaidSettings:
-    return section_of(settings, "bepaid")
+    found: BepaidSettings = section_of(settings, "bepaid")
+    return found
 
 
-class ProviderClient(Generic[S]):
+class ProviderClient(Generic[S, R]):
     """What the blocking and async clients share: settings, options, ``from_settings``.
 
     A client class names its provider, its settings section and its request builder;
@@ -78,26 +95,28 @@ class ProviderClient(Generic[S]):
     envelope: ClassVar[EnvelopeCheck | None] = None
     #: Attribute of :class:`~console.config.Settings` that ``from_settings`` reads.
     _settings_section: ClassVar[str]
-    #: Builds the client's requests from its settings (raises ConfigError on bad ones).
-    _requests_type: ClassVar[Callable[[Any], Any]]
+    _requests: R
 
     @classmethod
     def from_settings(cls, settings: Settings, **options: Any) -> Self:
         """A client for the console's settings (its provider section and timeouts)."""
-        return cls(
-            section_of(settings, cls._settings_section), **cls._options_of(settings), **options
-        )
+        section = section_of(settings, cls._settings_section)
+        return cls(section, **cls._options_of(settings), **options)  # type: ignore[call-arg]
 
     @classmethod
     def _options_of(cls, settings: Settings) -> dict[str, Any]:
         """Keyword options ``from_settings`` takes from the console settings."""
         return timeouts_of(settings)
 
+    def _make_requests(self, settings: S) -> R:
+        """The client's request builder for ``settings`` (raises ConfigError on bad ones)."""
+        raise NotImplementedError
+
     def _start(
         self, settings: S, connect_timeout: float, read_timeout: float, retry: RetryPolicy | None
-    ) -> Any:
+    ) -> R:
         """Validate settings and options; keep the request builder, timeouts and retry."""
-        self._requests = requests = self._requests_type(settings)
+        self._requests = requests = self._make_requests(settings)
         self.timeouts = Timeouts(connect=connect_timeout, read=read_timeout)
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise TypeError("retry must be a RetryPolicy")
@@ -105,7 +124,7 @@ class ProviderClient(Generic[S]):
         return requests
 
 
-class ClientBase(ProviderClient[S]):
+class ClientBase(ProviderClient[S, R]):
     """A blocking provider client: a :class:`Sender` over a shared or private httpx.Client."""
 
     def __init__(
@@ -132,7 +151,7 @@ class ClientBase(ProviderClient[S]):
             client, provider=self.provider, retry=self.retry, envelope=type(self).envelope
         )
 
-    def _send(self, request: tuple[Call, Parser]) -> Any:
+    def _send(self, request: tuple[Call, Parser[T]]) -> T:
         call, parse = request
         return self._sender.send(call, parse)
 
@@ -153,7 +172,7 @@ class ClientBase(ProviderClient[S]):
         self.close()
 
 
-class AsyncClientBase(ProviderClient[S]):
+class AsyncClientBase(ProviderClient[S, R]):
     """An async provider client: an :class:`AsyncSender` over its own httpx.AsyncClient."""
 
     def __init__(
@@ -177,7 +196,7 @@ class AsyncClientBase(ProviderClient[S]):
             self._client, provider=self.provider, retry=self.retry, envelope=type(self).envelope
         )
 
-    async def _send(self, request: tuple[Call, Parser]) -> Any:
+    async def _send(self, request: tuple[Call, Parser[T]]) -> T:
         call, parse = request
         return await self._sender.send(call, parse)
 

@@ -26,8 +26,8 @@ and retry policy.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import httpx
 
@@ -52,6 +52,7 @@ from console.providers.models import (
 from console.providers.policy import Call, check_base_url
 
 PROVIDER = "bePaid"
+T = TypeVar("T")
 CHECKOUT_HEADERS = {"X-API-Version": "2"}
 
 
@@ -90,42 +91,46 @@ class Shop:
 class _Requests(Shop):
     """Each bePaid operation as a (Call, parser) pair, shared by the sync and async clients."""
 
-    def get(self, operation: str, url: str, parse: Parser, **params: Any) -> tuple[Call, Parser]:
+    def get(
+        self, operation: str, url: str, parse: Parser[T], **params: Any
+    ) -> tuple[Call, Parser[T]]:
         for name, value in params.items():
             wire.check_count(value, name, required=False)
         query = {k: v for k, v in params.items() if v is not None} or None
         return Call(operation, "GET", url, params=query, repeatable=True), parse
 
     def post(
-        self, operation: str, url: str, body: Any, parse: Parser, **extra: Any
-    ) -> tuple[Call, Parser]:
+        self, operation: str, url: str, body: Any, parse: Parser[T], **extra: Any
+    ) -> tuple[Call, Parser[T]]:
         return Call(operation, "POST", url, json=body, **extra), parse
 
-    def get_checkout(self, token: str) -> tuple[Call, Parser]:
+    def get_checkout(self, token: str) -> tuple[Call, Parser[Checkout]]:
         url = f"{self.checkout}/ctp/api/checkouts/{wire.path_segment(token, 'token')}"
         call = Call("read checkout", "GET", url, headers=CHECKOUT_HEADERS, repeatable=True)
         return call, bw.checkout_of
 
-    def get_transaction(self, uid: str) -> tuple[Call, Parser]:
+    def get_transaction(self, uid: str) -> tuple[Call, Parser[Transaction]]:
         url = f"{self.gateway}/transactions/{wire.path_segment(uid, 'uid')}"
         return self.get("read transaction", url, bw.one_transaction)
 
-    def find_transactions(self, tracking_id: str) -> tuple[Call, Parser]:
+    def find_transactions(self, tracking_id: str) -> tuple[Call, Parser[tuple[Transaction, ...]]]:
         segment = wire.path_segment(wire.check_tracking_id(tracking_id), "tracking_id")
         url = f"{self.gateway}/v2/transactions/tracking_id/{segment}"
         return self.get("find transactions by tracking id", url, bw.transactions)
 
-    def get_subscription(self, subscription_id: str) -> tuple[Call, Parser]:
+    def get_subscription(self, subscription_id: str) -> tuple[Call, Parser[Subscription]]:
         url = f"{self.api}/subscriptions/{wire.path_segment(subscription_id, 'subscription_id')}"
         return self.get("read subscription", url, bw.subscription_of)
 
 
-class BepaidClient(ClientBase[BepaidSettings]):
+class BepaidClient(ClientBase[BepaidSettings, _Requests]):
     """Blocking bePaid client (one shared ``httpx.Client`` per shop per process)."""
 
     provider = PROVIDER
     _settings_section = "bepaid"
-    _requests_type = _Requests
+
+    def _make_requests(self, settings: BepaidSettings) -> _Requests:
+        return _Requests(settings)
 
     def __repr__(self) -> str:
         r = self._requests
@@ -250,12 +255,14 @@ class BepaidClient(ClientBase[BepaidSettings]):
             return ()
 
 
-class AsyncBepaidClient(AsyncClientBase[BepaidSettings]):
+class AsyncBepaidClient(AsyncClientBase[BepaidSettings, _Requests]):
     """The reads bulk sync needs, over ``httpx.AsyncClient``; use ``async with``."""
 
     provider = PROVIDER
     _settings_section = "bepaid"
-    _requests_type = _Requests
+
+    def _make_requests(self, settings: BepaidSettings) -> _Requests:
+        return _Requests(settings)
 
     def __repr__(self) -> str:
         r = self._requests
@@ -277,5 +284,5 @@ class AsyncBepaidClient(AsyncClientBase[BepaidSettings]):
         return await self._send(self._requests.get_subscription(subscription_id))
 
 
-def _list_of(key: str, read: Any) -> Parser:
+def _list_of(key: str, read: Callable[[Any], T]) -> Parser[tuple[T, ...]]:
     return lambda body: bw.listing(body, key, read)

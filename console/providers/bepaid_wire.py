@@ -38,7 +38,7 @@ INTERVAL_UNITS = ("hour", "day", "month")
 # -- requests ---------------------------------------------------------------------
 
 
-def _period(amount: Any, interval: Any, unit: Any, where: str, *, free_ok: bool) -> dict:
+def _period(amount: Any, interval: Any, unit: Any, where: str, *, free_ok: bool) -> dict[str, Any]:
     if free_ok and amount == 0 and not isinstance(amount, bool):
         pass  # a free trial: let bePaid decide whether it takes one
     else:
@@ -199,7 +199,7 @@ def listing(body: Any, key: str, read: Any) -> tuple[Any, ...]:
 def subscription_of(data: Any) -> Subscription:
     sub = wire.obj(data, "the subscription")
     native = wire.opt_text(sub, "state") or wire.text(sub, "status")
-    plan_data = sub.get("plan") if isinstance(sub.get("plan"), dict) else {}
+    plan_data = wire.inner(sub, "plan")
     try:
         plan = plan_of(plan_data) if plan_data.get("plan") else None
     except wire.MalformedAnswer:
@@ -212,9 +212,7 @@ def subscription_of(data: Any) -> Subscription:
         native_status=native,
         plan_id=wire.opt_text(plan_data, "id"),
         plan=plan,
-        customer_id=wire.opt_text(
-            sub.get("customer") if isinstance(sub.get("customer"), dict) else None, "id"
-        ),
+        customer_id=wire.opt_text(wire.inner(sub, "customer"), "id"),
         tracking_id=wire.opt_text(sub, "tracking_id"),
         redirect_url=wire.opt_text(sub, "redirect_url"),
         created_at=wire.timestamp(sub.get("created_at")),
@@ -249,12 +247,8 @@ def checkout_of(body: Any) -> Checkout:
     expired = wire.flag(checkout, "expired")
     # bePaid may leave ``status`` out until the payer acts: derive it from the flags.
     native = wire.opt_text(checkout, "status") or ("expired" if expired else "pending")
-    order = checkout.get("order") if isinstance(checkout.get("order"), dict) else {}
-    gateway = (
-        checkout.get("gateway_response")
-        if isinstance(checkout.get("gateway_response"), dict)
-        else {}
-    )
+    order = wire.inner(checkout, "order")
+    gateway = wire.inner(checkout, "gateway_response")
     payment = next((v for v in gateway.values() if isinstance(v, dict) and v.get("uid")), None)
     currency = order.get("currency")
     status = wire.status_of("checkout", native)

@@ -107,11 +107,11 @@ def payments(body: Any) -> tuple[BeyagPayment, ...]:
 
 
 class _Requests(Shop):
-    def get_payment(self, uid: str) -> tuple[Call, Parser]:
+    def get_payment(self, uid: str) -> tuple[Call, Parser[BeyagPayment]]:
         url = f"{self.gateway}/beyag/transactions/{wire.path_segment(uid, 'uid')}"
         return Call("read alternative payment", "GET", url, repeatable=True), one_payment
 
-    def find_payments(self, tracking_id: str) -> tuple[Call, Parser]:
+    def find_payments(self, tracking_id: str) -> tuple[Call, Parser[tuple[BeyagPayment, ...]]]:
         segment = wire.path_segment(wire.check_tracking_id(tracking_id), "tracking_id")
         url = f"{self.gateway}/beyag/transactions/tracking_id/{segment}"
         return Call(
@@ -119,12 +119,14 @@ class _Requests(Shop):
         ), payments
 
 
-class BeyagClient(ClientBase[BepaidSettings]):
+class BeyagClient(ClientBase[BepaidSettings, _Requests]):
     """Blocking beGateway alternative-payments client."""
 
     provider = PROVIDER
     _settings_section = "bepaid"
-    _requests_type = _Requests
+
+    def _make_requests(self, settings: BepaidSettings) -> _Requests:
+        return _Requests(settings)
 
     def __repr__(self) -> str:
         r = self._requests
@@ -150,12 +152,14 @@ class BeyagClient(ClientBase[BepaidSettings]):
             return ()
 
 
-class AsyncBeyagClient(AsyncClientBase[BepaidSettings]):
+class AsyncBeyagClient(AsyncClientBase[BepaidSettings, _Requests]):
     """Async reads of beyag payments for bulk sync; use ``async with``."""
 
     provider = PROVIDER
     _settings_section = "bepaid"
-    _requests_type = _Requests
+
+    def _make_requests(self, settings: BepaidSettings) -> _Requests:
+        return _Requests(settings)
 
     def __repr__(self) -> str:
         r = self._requests

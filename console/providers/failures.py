@@ -182,16 +182,20 @@ def _json_or_none(response: httpx.Response) -> Any:
 def unreadable(call: Call, provider: str, reason: str, response: httpx.Response) -> ProviderError:
     """A 2xx answer we cannot read: UnexpectedResponse for a read, OutcomeUnknown for a create."""
     text = f"{call.where}: HTTP {response.status_code}, but {reason}"
-    details = {
-        "provider": provider,
-        "operation": call.operation,
-        "http_status": response.status_code,
-        "request_id": request_id_of(response),
-    }
+    status, request_id = response.status_code, request_id_of(response)
     if call.repeatable:
-        return UnexpectedResponse(text + ".", **details)
+        return UnexpectedResponse(
+            text + ".",
+            provider=provider,
+            operation=call.operation,
+            http_status=status,
+            request_id=request_id,
+        )
     return OutcomeUnknown(
         text + "; it was probably carried out but we cannot tell what was created.",
         tracking_id=call.tracking_id,
-        **details,
+        provider=provider,
+        operation=call.operation,
+        http_status=status,
+        request_id=request_id,
     )

@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Hashable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import tenacity
@@ -104,9 +104,7 @@ class _Loop:
             body = json.dumps(scrub(call.json), ensure_ascii=False) if call.json else ""
             log.debug("%s: %s (attempt %d) %s", self.provider, call.where, attempt, body)
 
-    def _outcome(
-        self, call: Call, response: httpx.Response, started: float, parse: Parser | None
-    ) -> Any:
+    def _outcome(self, call: Call, response: httpx.Response, started: float, parse: Parser[T]) -> T:
         """The parsed answer of one attempt, or raise the error / Retry it amounts to."""
         log.debug(
             "%s: %s -> HTTP %d in %.3f s",
@@ -133,8 +131,6 @@ class _Loop:
                 request_id=request_id_of(response),
                 meaning=meaning,
             )
-        if parse is None:
-            return body
         try:
             return parse(body)
         except MalformedAnswer as exc:
@@ -151,7 +147,9 @@ class _Loop:
         return error
 
 
-Parser = Callable[[Any], Any]
+T = TypeVar("T")
+#: Reads a 2xx answer's JSON into a typed result (raises MalformedAnswer).
+Parser = Callable[[Any], T]
 
 
 class Sender(_Loop):
@@ -168,11 +166,11 @@ class Sender(_Loop):
         super().__init__(provider=provider, retry=retry, envelope=envelope)
         self.client = client
 
-    def send(self, call: Call, parse: Parser | None = None) -> Any:
+    def send(self, call: Call, parse: Parser[T]) -> T:
         """Send ``call``; return its 2xx answer (through ``parse``) or raise a ProviderError."""
         attempts = 0
 
-        def attempt() -> Any:
+        def attempt() -> T:
             nonlocal attempts
             attempts += 1
             self._log_request(call, attempts)
@@ -212,11 +210,11 @@ class AsyncSender(_Loop):
         super().__init__(provider=provider, retry=retry, envelope=envelope)
         self.client = client
 
-    async def send(self, call: Call, parse: Parser | None = None) -> Any:
+    async def send(self, call: Call, parse: Parser[T]) -> T:
         """Send ``call``; return its 2xx answer (through ``parse``) or raise a ProviderError."""
         attempts = 0
 
-        async def attempt() -> Any:
+        async def attempt() -> T:
             nonlocal attempts
             attempts += 1
             self._log_request(call, attempts)

@@ -110,12 +110,12 @@ def bill_of(body: Any) -> PaytureBill:
     )
 
 
-def bill_status_of(bill_id: str) -> Parser:
+def bill_status_of(bill_id: str) -> Parser[PaytureBillStatus]:
     def parse(body: Any) -> PaytureBillStatus:
         data = _data(body)
-        info = data.get("bill_info") if isinstance(data.get("bill_info"), dict) else {}
+        info = wire.inner(data, "bill_info")
         native = wire.text(data, "status")
-        gift = info.get("gift") if isinstance(info.get("gift"), dict) else None
+        gift = wire.inner(info, "gift")
         status = wire.status_of("payture", native)
         return PaytureBillStatus(
             bill_id=bill_id,
@@ -166,7 +166,7 @@ class _Requests:
         payload = {"access_token": self._token.reveal(), **body}
         return Call(operation, "POST", f"{self.base}{API_PATH}/{method}", json=payload, **extra)
 
-    def bill_status(self, bill_id: str) -> tuple[Call, Parser]:
+    def bill_status(self, bill_id: str) -> tuple[Call, Parser[PaytureBillStatus]]:
         # behind-api checks bill_id itself (``bill_id can not be empty``); we only
         # insist on text so the request is not nonsense.
         if not isinstance(bill_id, str):
@@ -175,13 +175,15 @@ class _Requests:
         return call, bill_status_of(bill_id)
 
 
-class PaytureClient(ClientBase[PaytureSettings]):
+class PaytureClient(ClientBase[PaytureSettings, _Requests]):
     """Blocking Payture (behind-api) client."""
 
     provider = PROVIDER
     envelope = behind_api_failure
     _settings_section = "payture"
-    _requests_type = _Requests
+
+    def _make_requests(self, settings: PaytureSettings) -> _Requests:
+        return _Requests(settings)
 
     def __init__(
         self,
@@ -247,11 +249,11 @@ class PaytureClient(ClientBase[PaytureSettings]):
             SandboxOnlyOperation: the client points at a live host (nothing is sent),
                 or the host has no such route.
         """
-        details = {"provider": PROVIDER, "operation": "list products"}
         if not self.sandbox:
             raise SandboxOnlyOperation(
                 "The product catalogue is a sandbox-only route; live behind-api has none.",
-                **details,
+                provider=PROVIDER,
+                operation="list products",
             )
         url = f"{self._requests.base}{PRODUCTS_PATH}"
         try:
@@ -260,17 +262,21 @@ class PaytureClient(ClientBase[PaytureSettings]):
             )
         except NotFound:
             raise SandboxOnlyOperation(
-                f"GET {PRODUCTS_PATH} is not offered by this host; is it the sandbox?", **details
+                f"GET {PRODUCTS_PATH} is not offered by this host; is it the sandbox?",
+                provider=PROVIDER,
+                operation="list products",
             ) from None
 
 
-class AsyncPaytureClient(AsyncClientBase[PaytureSettings]):
+class AsyncPaytureClient(AsyncClientBase[PaytureSettings, _Requests]):
     """Async billStatus for bulk sync; use ``async with``."""
 
     provider = PROVIDER
     envelope = behind_api_failure
     _settings_section = "payture"
-    _requests_type = _Requests
+
+    def _make_requests(self, settings: PaytureSettings) -> _Requests:
+        return _Requests(settings)
 
     def __repr__(self) -> str:
         return f"AsyncPaytureClient(base_url={self._requests.base!r})"

@@ -40,6 +40,12 @@ def obj(value: Any, what: str) -> dict[str, Any]:
     return value
 
 
+def inner(data: Mapping[str, Any] | None, key: str) -> dict[str, Any]:
+    """``data[key]`` when it is an object, else ``{}`` (an optional nested section)."""
+    value = data.get(key) if data is not None else None
+    return value if isinstance(value, dict) else {}
+
+
 def section(body: Any, key: str) -> dict[str, Any]:
     """``body[key]`` as an object: ``{"checkout": {...}}`` -> the inner object."""
     return obj(obj(body, "the answer").get(key), f"the answer's {key!r}")
