@@ -42,7 +42,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from console.config import Secret, Settings, load_settings
-from console.ledger import Ledger
+from console.ledger import Ledger, NewBill
 from console.webhooks import SignatureVerifier, apply_notice, read_notice
 
 SHOP = ("361", "sandbox-secret")
@@ -100,12 +100,14 @@ def create_bills(ledger: Ledger, count: int, prefix: str) -> list[str]:
     with ledger.write():
         for tracking_id in tracking_ids:
             ledger.create_bill(
-                provider="bepaid",
-                kind="card_link",
-                tracking_id=tracking_id,
-                amount=1250,
-                currency="BYN",
-                test=True,
+                NewBill(
+                    provider="bepaid",
+                    kind="card_link",
+                    tracking_id=tracking_id,
+                    amount=1250,
+                    currency="BYN",
+                    test=True,
+                )
             )
     return tracking_ids
 

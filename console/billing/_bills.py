@@ -17,7 +17,7 @@ from console.auth import Action, Actor
 from console.billing._base import BillingBase, new_tracking_id
 from console.billing._once import Once
 from console.billing._results import CreatedBill, form_data, form_of
-from console.ledger import Bill, IdempotencyRow
+from console.ledger import Bill, IdempotencyRow, NewBill
 from console.providers import (
     BillExtras,
     NewApmPayment,
@@ -440,16 +440,18 @@ class BillCreation(BillingBase):
                     return self._replay_bill(once, first, what)
             tracking_id = new_tracking_id(tracking_kind)
             bill_id = self.ledger.create_bill(
-                provider=provider,
-                kind=kind,
-                tracking_id=tracking_id,
-                amount=minor,
-                currency=currency,
-                description=description,
-                customer_email=email,
-                test=self.test_mode,
-                expires_at=expires_at,
-                extra=extra,
+                NewBill(
+                    provider=provider,
+                    kind=kind,
+                    tracking_id=tracking_id,
+                    amount=minor,
+                    currency=currency,
+                    description=description,
+                    customer_email=email,
+                    test=self.test_mode,
+                    expires_at=expires_at,
+                    extra=extra,
+                )
             )
             self.audit(actor, action, "bill", bill_id, "started", {"tracking_id": tracking_id})
             if once is not None:

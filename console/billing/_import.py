@@ -33,7 +33,7 @@ from console.billing._refresh import Refreshing
 from console.billing._results import Imported
 from console.billing._results import form_data as form_json
 from console.errors import ConfigError, ValidationError
-from console.ledger import Bill, Subscription, url_candidates
+from console.ledger import Bill, NewBill, NewSubscription, Subscription, url_candidates
 from console.providers import (
     NotFound,
     PayForm,
@@ -289,24 +289,43 @@ class Importing(Refreshing):
             plan = found.plan
             assert plan is not None
             sub_id = self.ledger.create_subscription(
-                tracking_id=tracking, amount=found.amount, currency=found.currency,
-                interval=plan.period.interval, interval_unit=plan.period.interval_unit,
-                plan_id=plan.id, plan_title=plan.title,
-                trial_interval=plan.trial.interval if plan.trial else None,
-                trial_unit=plan.trial.interval_unit if plan.trial else None,
-                status=SubscriptionStatus.PENDING, test=plan.test, source="poll",
-                at=found.created_at, extra=extra,
-            )  # fmt: skip
+                NewSubscription(
+                    tracking_id=tracking,
+                    amount=found.amount,
+                    currency=found.currency,
+                    interval=plan.period.interval,
+                    interval_unit=plan.period.interval_unit,
+                    plan_id=plan.id,
+                    plan_title=plan.title,
+                    trial_interval=plan.trial.interval if plan.trial else None,
+                    trial_unit=plan.trial.interval_unit if plan.trial else None,
+                    status=SubscriptionStatus.PENDING,
+                    test=plan.test,
+                    source="poll",
+                    at=found.created_at,
+                    extra=extra,
+                )
+            )
             self.ledger.attach_subscription_ids(
                 sub_id, provider_id=found.provider_id, token=found.token, pay_url=found.pay_url
             )
             return self.find(sub_id, kind="subscription")
         bill_id = self.ledger.create_bill(
-            provider=found.provider, kind=found.kind, tracking_id=tracking, amount=found.amount,
-            currency=found.currency, description=found.description, customer_email=found.email,
-            status=BillStatus.PENDING, source="poll", at=found.created_at,
-            expires_at=found.expires_at, extra=extra,
-        )  # fmt: skip
+            NewBill(
+                provider=found.provider,
+                kind=found.kind,
+                tracking_id=tracking,
+                amount=found.amount,
+                currency=found.currency,
+                description=found.description,
+                customer_email=found.email,
+                status=BillStatus.PENDING,
+                source="poll",
+                at=found.created_at,
+                expires_at=found.expires_at,
+                extra=extra,
+            )
+        )
         self.ledger.attach_provider_ids(
             bill_id, provider_id=found.provider_id, token=found.token, pay_url=found.pay_url,
             form=form_json(found.form),

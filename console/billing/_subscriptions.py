@@ -15,7 +15,7 @@ from console.billing._errors import (
 )
 from console.billing._once import Once
 from console.billing._results import CanceledSubscription, CreatedPlan, CreatedSubscription
-from console.ledger import IdempotencyRow, Subscription
+from console.ledger import IdempotencyRow, NewSubscription, Subscription
 from console.providers import (
     NewCustomer,
     NewPlan,
@@ -523,18 +523,20 @@ class SubscriptionUseCases(BillingBase):
             )
         trial = terms.trial
         sub_id = self.ledger.create_subscription(
-            tracking_id=new_tracking_id("sub"),
-            amount=amount,
-            currency=terms.currency,
-            interval=interval,
-            interval_unit=unit,
-            plan_id=plan_id,
-            plan_title=terms.title,
-            trial_interval=trial.interval if trial else None,
-            trial_unit=trial.interval_unit if trial else None,
-            customer_email=email,
-            test=self.test_mode,
-            extra={"trial_amount": trial.amount} if trial else None,
+            NewSubscription(
+                tracking_id=new_tracking_id("sub"),
+                amount=amount,
+                currency=terms.currency,
+                interval=interval,
+                interval_unit=unit,
+                plan_id=plan_id,
+                plan_title=terms.title,
+                trial_interval=trial.interval if trial else None,
+                trial_unit=trial.interval_unit if trial else None,
+                customer_email=email,
+                test=self.test_mode,
+                extra={"trial_amount": trial.amount} if trial else None,
+            )
         )
         sub = self.ledger.get_subscription(sub_id)
         assert sub is not None

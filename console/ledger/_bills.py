@@ -32,7 +32,7 @@ from console.ledger._object_writes import (
     reported_change,
     update_row,
 )
-from console.ledger._records import BILL_KINDS, PROVIDERS, SOURCES, dumps
+from console.ledger._records import BILL_KINDS, PROVIDERS, SOURCES, NewBill, dumps
 from console.ledger._times import ms_or_now, now_ms, optional_ms
 from console.money import normalize_currency
 from console.status import BillStatus
@@ -43,25 +43,7 @@ _MONEY_MOVED = (BillStatus.PAID, BillStatus.MISMATCH)
 class BillWrites(LedgerBase):
     """Write methods for bills."""
 
-    def create_bill(
-        self,
-        *,
-        provider: str,
-        kind: str,
-        tracking_id: str,
-        amount: int,
-        currency: str,
-        description: str | None = None,
-        customer_email: str | None = None,
-        status: BillStatus = BillStatus.CREATING,
-        test: bool | None = None,
-        demo: bool = False,
-        expires_at: datetime | None = None,
-        extra: Mapping[str, Any] | None = None,
-        subscription_id: int | None = None,
-        source: str = "console",
-        at: datetime | None = None,
-    ) -> int:
+    def create_bill(self, bill: NewBill) -> int:
         """Record a new bill (status ``creating`` or ``pending``) and its first event.
 
         Call it *before* asking the provider, with status ``creating``, so a crash
@@ -74,34 +56,33 @@ class BillWrites(LedgerBase):
             DuplicateTrackingId: this provider already has a bill with ``tracking_id``.
             ValidationError: an argument is out of its vocabulary or range.
         """
-        provider = choice(provider, PROVIDERS, "provider")
-        kind = choice(kind, BILL_KINDS, "kind")
+        provider = choice(bill.provider, PROVIDERS, "provider")
+        kind = choice(bill.kind, BILL_KINDS, "kind")
         if (provider == "payture") != (kind == "payture_bill"):
             raise ValidationError(
                 f"A {kind} bill cannot be issued through {provider}.", field="kind"
             )
-        status = status_of(BillStatus, status)
+        status = status_of(BillStatus, bill.status)
         if status not in (BillStatus.CREATING, BillStatus.PENDING):
             raise ValidationError("A new bill starts as creating or pending.", field="status")
-        source = choice(source, SOURCES, "source")
-        tracking = text_id(tracking_id, "tracking_id", required=True)
-        created = ms_or_now(at)
+        source = choice(bill.source, SOURCES, "source")
+        created = ms_or_now(bill.at)
         row = {
             "provider": provider,
             "kind": kind,
-            "tracking_id": tracking,
-            "amount": positive_int(amount, "amount"),
-            "currency": normalize_currency(currency),
-            "description": description,
-            "customer_email": email(customer_email),
+            "tracking_id": text_id(bill.tracking_id, "tracking_id", required=True),
+            "amount": positive_int(bill.amount, "amount"),
+            "currency": normalize_currency(bill.currency),
+            "description": bill.description,
+            "customer_email": email(bill.customer_email),
             "status": status.value,
-            "test": None if test is None else int(test),
-            "demo": int(bool(demo)),
+            "test": None if bill.test is None else int(bill.test),
+            "demo": int(bool(bill.demo)),
             "created_at": created,
             "updated_at": created,
-            "expires_at": optional_ms(expires_at, field="expires_at"),
-            "extra_json": dumps(extra),
-            "subscription_id": subscription_id,
+            "expires_at": optional_ms(bill.expires_at, field="expires_at"),
+            "extra_json": dumps(bill.extra),
+            "subscription_id": bill.subscription_id,
         }
         with self.write() as conn:
             return insert_with_first_event(conn, "bills", "bill", row, source)

@@ -19,18 +19,16 @@ from typing import Any, Literal
 
 from console.ledger._times import from_ms
 from console.status import BillStatus, SubscriptionStatus
+from console.vocabulary import SUBSCRIPTION_CHANNEL, BillKind, ObjectType, Provider
 
-Provider = Literal["bepaid", "begateway", "payture"]
-BillKind = Literal["card_link", "apm", "payture_bill"]
-ObjectType = Literal["bill", "subscription"]
 Source = Literal["console", "poll", "webhook"]
-Outcome = Literal["ok", "refused", "failed"]
+Outcome = Literal["ok", "refused", "failed", "started"]
 IntervalUnit = Literal["hour", "day", "month"]
 
-PROVIDERS: tuple[str, ...] = ("bepaid", "begateway", "payture")
-BILL_KINDS: tuple[str, ...] = ("card_link", "apm", "payture_bill")
-CHANNELS: tuple[str, ...] = (*BILL_KINDS, "subscription")
-OBJECT_TYPES: tuple[str, ...] = ("bill", "subscription")
+PROVIDERS: tuple[str, ...] = tuple(Provider)
+BILL_KINDS: tuple[str, ...] = tuple(BillKind)
+CHANNELS: tuple[str, ...] = (*BILL_KINDS, SUBSCRIPTION_CHANNEL)
+OBJECT_TYPES: tuple[str, ...] = tuple(ObjectType)
 SOURCES: tuple[str, ...] = ("console", "poll", "webhook")
 OUTCOMES: tuple[str, ...] = ("ok", "refused", "failed", "started")
 INTERVAL_UNITS: tuple[str, ...] = ("hour", "day", "month")
@@ -44,12 +42,57 @@ def console_ref(object_type: str, object_id: int) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class NewBill:
+    """A bill to record (``Ledger.create_bill``); it starts ``creating`` (before the provider
+    is asked) or ``pending`` (an import, the demo)."""
+
+    provider: Provider
+    kind: BillKind
+    tracking_id: str
+    amount: int
+    currency: str
+    description: str | None = None
+    customer_email: str | None = None
+    status: BillStatus = BillStatus.CREATING
+    test: bool | None = None
+    demo: bool = False
+    expires_at: datetime | None = None
+    extra: Mapping[str, Any] | None = None
+    subscription_id: int | None = None
+    source: str = "console"
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewSubscription:
+    """A subscription to record (``Ledger.create_subscription``), ``creating`` or ``pending``."""
+
+    tracking_id: str
+    amount: int
+    currency: str
+    interval: int
+    interval_unit: str
+    provider: Provider = Provider.BEPAID
+    plan_id: str | None = None
+    plan_title: str | None = None
+    trial_interval: int | None = None
+    trial_unit: str | None = None
+    customer_email: str | None = None
+    status: SubscriptionStatus = SubscriptionStatus.CREATING
+    test: bool | None = None
+    demo: bool = False
+    extra: Mapping[str, Any] | None = None
+    source: str = "console"
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Bill:
     """A one-off payment of any kind (card pay link, APM payment, Payture bill)."""
 
     id: int
-    provider: str
-    kind: str
+    provider: Provider
+    kind: BillKind
     tracking_id: str
     provider_id: str | None
     token: str | None
@@ -80,7 +123,7 @@ class Subscription:
     """A recurring bePaid subscription."""
 
     id: int
-    provider: str
+    provider: Provider
     provider_id: str | None
     tracking_id: str
     token: str | None
@@ -269,8 +312,8 @@ AUDIT_COLUMNS = "id, at, actor, action, object_type, object_id, outcome, origin,
 def bill_from_row(row: sqlite3.Row) -> Bill:
     return Bill(
         id=row["id"],
-        provider=row["provider"],
-        kind=row["kind"],
+        provider=Provider(row["provider"]),
+        kind=BillKind(row["kind"]),
         tracking_id=row["tracking_id"],
         provider_id=row["provider_id"],
         token=row["token"],
@@ -296,7 +339,7 @@ def bill_from_row(row: sqlite3.Row) -> Bill:
 def subscription_from_row(row: sqlite3.Row) -> Subscription:
     return Subscription(
         id=row["id"],
-        provider=row["provider"],
+        provider=Provider(row["provider"]),
         provider_id=row["provider_id"],
         tracking_id=row["tracking_id"],
         token=row["token"],

@@ -25,7 +25,7 @@ from console.ledger._object_writes import (
     reported_change,
     update_row,
 )
-from console.ledger._records import INTERVAL_UNITS, PROVIDERS, SOURCES, dumps
+from console.ledger._records import INTERVAL_UNITS, PROVIDERS, SOURCES, NewSubscription, dumps
 from console.ledger._times import ms_or_now, now_ms, optional_ms
 from console.money import normalize_currency
 from console.status import SubscriptionStatus
@@ -34,27 +34,7 @@ from console.status import SubscriptionStatus
 class SubscriptionWrites(LedgerBase):
     """Write methods for subscriptions."""
 
-    def create_subscription(
-        self,
-        *,
-        tracking_id: str,
-        amount: int,
-        currency: str,
-        interval: int,
-        interval_unit: str,
-        provider: str = "bepaid",
-        plan_id: str | None = None,
-        plan_title: str | None = None,
-        trial_interval: int | None = None,
-        trial_unit: str | None = None,
-        customer_email: str | None = None,
-        status: SubscriptionStatus = SubscriptionStatus.CREATING,
-        test: bool | None = None,
-        demo: bool = False,
-        extra: Mapping[str, Any] | None = None,
-        source: str = "console",
-        at: datetime | None = None,
-    ) -> int:
+    def create_subscription(self, sub: NewSubscription) -> int:
         """Record a new subscription (status ``creating`` or ``pending``) and its first event.
 
         Returns:
@@ -64,40 +44,38 @@ class SubscriptionWrites(LedgerBase):
             DuplicateTrackingId: this provider already has a subscription with ``tracking_id``.
             ValidationError: an argument is out of its vocabulary or range.
         """
-        status = status_of(SubscriptionStatus, status)
+        status = status_of(SubscriptionStatus, sub.status)
         if status not in (SubscriptionStatus.CREATING, SubscriptionStatus.PENDING):
             raise ValidationError(
                 "A new subscription starts as creating or pending.", field="status"
             )
-        if (trial_interval is None) != (trial_unit is None):
+        if (sub.trial_interval is None) != (sub.trial_unit is None):
             raise ValidationError(
                 "Give both trial_interval and trial_unit, or neither.", field="trial"
             )
-        if trial_interval is not None:
-            positive_int(trial_interval, "trial_interval")
-            choice(trial_unit, INTERVAL_UNITS, "trial_unit")
-        provider = choice(provider, PROVIDERS, "provider")
-        tracking = text_id(tracking_id, "tracking_id", required=True)
-        source = choice(source, SOURCES, "source")
-        created = ms_or_now(at)
+        if sub.trial_interval is not None:
+            positive_int(sub.trial_interval, "trial_interval")
+            choice(sub.trial_unit, INTERVAL_UNITS, "trial_unit")
+        source = choice(sub.source, SOURCES, "source")
+        created = ms_or_now(sub.at)
         row = {
-            "provider": provider,
-            "tracking_id": tracking,
-            "plan_id": plan_id,
-            "plan_title": plan_title,
-            "amount": positive_int(amount, "amount"),
-            "currency": normalize_currency(currency),
-            "interval": positive_int(interval, "interval"),
-            "interval_unit": choice(interval_unit, INTERVAL_UNITS, "interval_unit"),
-            "trial_interval": trial_interval,
-            "trial_unit": trial_unit,
-            "customer_email": email(customer_email),
+            "provider": choice(sub.provider, PROVIDERS, "provider"),
+            "tracking_id": text_id(sub.tracking_id, "tracking_id", required=True),
+            "plan_id": sub.plan_id,
+            "plan_title": sub.plan_title,
+            "amount": positive_int(sub.amount, "amount"),
+            "currency": normalize_currency(sub.currency),
+            "interval": positive_int(sub.interval, "interval"),
+            "interval_unit": choice(sub.interval_unit, INTERVAL_UNITS, "interval_unit"),
+            "trial_interval": sub.trial_interval,
+            "trial_unit": sub.trial_unit,
+            "customer_email": email(sub.customer_email),
             "status": status.value,
-            "test": None if test is None else int(test),
-            "demo": int(bool(demo)),
+            "test": None if sub.test is None else int(sub.test),
+            "demo": int(bool(sub.demo)),
             "created_at": created,
             "updated_at": created,
-            "extra_json": dumps(extra),
+            "extra_json": dumps(sub.extra),
         }
         with self.write() as conn:
             return insert_with_first_event(conn, "subscriptions", "subscription", row, source)

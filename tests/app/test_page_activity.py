@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from console.auth import LOCAL_ADMIN, Actor
 from console.demo import generate_demo
-from console.ledger import Ledger
+from console.ledger import Ledger, NewBill
 from console.status import BillStatus
 from console.ui.context import ACTOR_KEY
 from console.ui.registry import PAGES_DIR
@@ -100,9 +100,16 @@ def busy_ledger(path: Path) -> None:
     """A paid bill (late evening UTC), two notifications about it and one rejected delivery."""
     with Ledger(path) as ledger:
         bill = ledger.create_bill(
-            provider="bepaid", kind="card_link", tracking_id="order-7", amount=1234,
-            currency="EUR", status=BillStatus.PENDING, at=LATE_EVENING.replace(hour=21),
-        )  # fmt: skip
+            NewBill(
+                provider="bepaid",
+                kind="card_link",
+                tracking_id="order-7",
+                amount=1234,
+                currency="EUR",
+                status=BillStatus.PENDING,
+                at=LATE_EVENING.replace(hour=21),
+            )
+        )
         ledger.record_bill_status(bill, BillStatus.PAID, "successful", "webhook", LATE_EVENING)
         for verdict in ("applied", "duplicate"):
             ledger.record_notification(

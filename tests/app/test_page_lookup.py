@@ -15,7 +15,7 @@ from console.auth import LOCAL_ADMIN, Actor, Role
 from console.billing import Billing
 from console.config import load_settings
 from console.demo import generate_demo
-from console.ledger import Ledger
+from console.ledger import Ledger, NewBill, NewSubscription
 from console.providers import BepaidClient, NewCheckout
 from console.status import BillStatus, SubscriptionStatus
 from console.ui.context import ACTOR_KEY
@@ -78,10 +78,18 @@ def shop_ledger(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("shop") / "ledger.db"
     with Ledger(path) as ledger:
         link = ledger.create_bill(
-            provider="bepaid", kind="card_link", tracking_id="order-981", amount=10000,
-            currency="BYN", description="Phone order", customer_email="anna.petrova@example.com",
-            status=BillStatus.PENDING, at=AT,
-        )  # fmt: skip
+            NewBill(
+                provider="bepaid",
+                kind="card_link",
+                tracking_id="order-981",
+                amount=10000,
+                currency="BYN",
+                description="Phone order",
+                customer_email="anna.petrova@example.com",
+                status=BillStatus.PENDING,
+                at=AT,
+            )
+        )
         ledger.attach_provider_ids(
             link, token=TOKEN, pay_url=f"https://checkout.bepaid.by/v2/checkout?token={TOKEN}"
         )
@@ -93,15 +101,30 @@ def shop_ledger(tmp_path_factory) -> Path:
             link, BillStatus.PAID, "successful", "webhook", AT + timedelta(minutes=7)
         )
         apm = ledger.create_bill(
-            provider="begateway", kind="apm", tracking_id="erip-5", amount=990, currency="BYN",
-            customer_email="anna.petrova@example.com", status=BillStatus.PENDING,
-            at=AT + timedelta(hours=1), extra={"method_type": "erip"},
-        )  # fmt: skip
+            NewBill(
+                provider="begateway",
+                kind="apm",
+                tracking_id="erip-5",
+                amount=990,
+                currency="BYN",
+                customer_email="anna.petrova@example.com",
+                status=BillStatus.PENDING,
+                at=AT + timedelta(hours=1),
+                extra={"method_type": "erip"},
+            )
+        )
         ledger.attach_provider_ids(apm, provider_id=APM_UID)
         gift = ledger.create_bill(
-            provider="payture", kind="payture_bill", tracking_id="gift-3", amount=249900,
-            currency="RUB", status=BillStatus.PENDING, at=AT + timedelta(hours=2),
-        )  # fmt: skip
+            NewBill(
+                provider="payture",
+                kind="payture_bill",
+                tracking_id="gift-3",
+                amount=249900,
+                currency="RUB",
+                status=BillStatus.PENDING,
+                at=AT + timedelta(hours=2),
+            )
+        )
         ledger.attach_provider_ids(
             gift, provider_id=PAYTURE_BILL, token=SESSION,
             pay_url=f"http://127.0.0.1:8600/apim/Pay?SessionId={SESSION}",
@@ -109,10 +132,18 @@ def shop_ledger(tmp_path_factory) -> Path:
         )  # fmt: skip
         ledger.record_bill_status(gift, BillStatus.PAID, "DONE", "poll", AT + timedelta(hours=3))
         sub = ledger.create_subscription(
-            tracking_id="club-7", amount=1200, currency="EUR", interval=1, interval_unit="month",
-            plan_title="Club", customer_email="olga@example.com",
-            status=SubscriptionStatus.PENDING, at=AT,
-        )  # fmt: skip
+            NewSubscription(
+                tracking_id="club-7",
+                amount=1200,
+                currency="EUR",
+                interval=1,
+                interval_unit="month",
+                plan_title="Club",
+                customer_email="olga@example.com",
+                status=SubscriptionStatus.PENDING,
+                at=AT,
+            )
+        )
         ledger.attach_subscription_ids(sub, provider_id=SUBSCRIPTION_ID)
         ledger.record_subscription_status(
             sub, SubscriptionStatus.ACTIVE, "active", "webhook", AT + timedelta(minutes=3)

@@ -11,7 +11,7 @@ import pytest
 from console.auth import Actor, Role
 from console.billing import Billing
 from console.config import load_settings
-from console.ledger import Ledger
+from console.ledger import Ledger, NewBill
 from console.status import BillStatus
 from console.ui.forms import PAY_LINKS_LISTED as SCAN_LIMIT
 from console.ui.forms import countdown
@@ -47,10 +47,17 @@ def test_countdown_reads_like_a_person_would_say_it(expires_at, expected):
 def open_bill(ledger: Ledger, n: int, *, kind="card_link", form=None, hours=24) -> int:
     provider = {"card_link": "bepaid", "apm": "begateway", "payture_bill": "payture"}[kind]
     bill = ledger.create_bill(
-        provider=provider, kind=kind, tracking_id=f"t-{n}", amount=100 * n, currency="BYN",
-        description=f"Order {n}", status=BillStatus.PENDING,
-        at=datetime.now(UTC) - timedelta(minutes=100 - n),
-    )  # fmt: skip
+        NewBill(
+            provider=provider,
+            kind=kind,
+            tracking_id=f"t-{n}",
+            amount=100 * n,
+            currency="BYN",
+            description=f"Order {n}",
+            status=BillStatus.PENDING,
+            at=datetime.now(UTC) - timedelta(minutes=100 - n),
+        )
+    )
     ledger.attach_provider_ids(
         bill,
         pay_url=None if form else f"https://checkout.bepaid.by/v2/checkout?token=tok{n}",
@@ -143,9 +150,16 @@ def test_more_open_links_than_are_read_still_shows_the_newest_first(console_env,
     with Ledger(path) as ledger, ledger.bulk_load():
         for n in range(SCAN_LIMIT + 10):  # oldest first, one second apart
             ledger.create_bill(
-                provider="bepaid", kind="card_link", tracking_id=f"bulk-{n}", amount=100,
-                currency="BYN", status=BillStatus.PENDING, at=start + timedelta(seconds=n),
-            )  # fmt: skip
+                NewBill(
+                    provider="bepaid",
+                    kind="card_link",
+                    tracking_id=f"bulk-{n}",
+                    amount=100,
+                    currency="BYN",
+                    status=BillStatus.PENDING,
+                    at=start + timedelta(seconds=n),
+                )
+            )
     with Ledger(path) as ledger:
         newest = open_bill(ledger, 99)  # created a minute ago: newer than every bulk bill
     at = open_page("pay_links")

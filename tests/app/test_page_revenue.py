@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from console.auth import LOCAL_ADMIN, Actor
 from console.demo import generate_demo
-from console.ledger import Ledger
+from console.ledger import Ledger, NewBill
 from console.money import exponent
 from console.status import BillStatus
 from console.ui.context import ACTOR_KEY
@@ -114,9 +114,16 @@ def tiny_ledger(path: Path, at_utc: datetime, provider="bepaid", kind="card_link
     """One paid EUR bill of 12.34 at ``at_utc``."""
     with Ledger(path) as ledger:
         bill = ledger.create_bill(
-            provider=provider, kind=kind, tracking_id="t-1", amount=1234, currency="EUR",
-            status=BillStatus.PENDING, at=at_utc - timedelta(minutes=5),
-        )  # fmt: skip
+            NewBill(
+                provider=provider,
+                kind=kind,
+                tracking_id="t-1",
+                amount=1234,
+                currency="EUR",
+                status=BillStatus.PENDING,
+                at=at_utc - timedelta(minutes=5),
+            )
+        )
         ledger.record_bill_status(bill, BillStatus.PAID, "successful", source="poll", at=at_utc)
         ledger.record_payment(
             provider=provider, provider_txn_id="txn-1", amount=1234, currency="EUR",

@@ -10,6 +10,7 @@ import json
 import httpx
 import pytest
 
+from console.ledger import NewSubscription
 from console.status import SubscriptionStatus
 from tests.contract.bepaid_support import APPROVED, DECLINED
 from tests.contract.webhooks_support import (  # noqa: F401 - fixtures, found by name
@@ -105,9 +106,16 @@ def new_subscription(shop) -> tuple[int, str, str]:
     """A subscription row as billing leaves it: (console id, sbs id, tracking id)."""
     tracking_id = unique("late")
     sub_id = shop.ledger.create_subscription(
-        tracking_id=tracking_id, amount=500, currency="USD", interval=1, interval_unit="day",
-        test=True, status=SubscriptionStatus.PENDING,
-    )  # fmt: skip
+        NewSubscription(
+            tracking_id=tracking_id,
+            amount=500,
+            currency="USD",
+            interval=1,
+            interval_unit="day",
+            test=True,
+            status=SubscriptionStatus.PENDING,
+        )
+    )
     sbs = f"sbs_{tracking_id.replace('-', '')[-16:]}"
     shop.ledger.attach_subscription_ids(sub_id, provider_id=sbs)
     return sub_id, sbs, tracking_id

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from console.config import Settings, load_settings
-from console.ledger import Ledger, Notification
+from console.ledger import Ledger, NewBill, NewSubscription, Notification
 from console.status import BillStatus
 from console.webhooks import create_app
 from tests.contract.bepaid_support import CHECKOUT_HEADERS, SHOP, plan_request
@@ -87,12 +87,14 @@ class Shop:
         """
         tracking_id = unique("order")
         bill_id = self.ledger.create_bill(
-            provider="bepaid",
-            kind="card_link",
-            tracking_id=tracking_id,
-            amount=billed_amount or amount,
-            currency=billed_currency or currency,
-            test=test if billed_test is None else billed_test,
+            NewBill(
+                provider="bepaid",
+                kind="card_link",
+                tracking_id=tracking_id,
+                amount=billed_amount or amount,
+                currency=billed_currency or currency,
+                test=test if billed_test is None else billed_test,
+            )
         )
         checkout: dict[str, Any] = {
             "transaction_type": "payment",
@@ -131,12 +133,14 @@ class Shop:
         """
         tracking_id = unique("apm")
         bill_id = self.ledger.create_bill(
-            provider="begateway",
-            kind="apm",
-            tracking_id=tracking_id,
-            amount=amount,
-            currency=currency,
-            test=True,
+            NewBill(
+                provider="begateway",
+                kind="apm",
+                tracking_id=tracking_id,
+                amount=amount,
+                currency=currency,
+                test=True,
+            )
         )
         request = {
             "amount": amount,
@@ -170,12 +174,14 @@ class Shop:
         regular = {"amount": 500, "interval": 1, "interval_unit": "day", **plan.pop("plan", {})}
         body_plan = plan_request(plan=regular, test=True, **plan)
         sub_id = self.ledger.create_subscription(
-            tracking_id=tracking_id,
-            amount=regular["amount"],
-            currency=body_plan["currency"],
-            interval=regular["interval"],
-            interval_unit=regular["interval_unit"],
-            test=True,
+            NewSubscription(
+                tracking_id=tracking_id,
+                amount=regular["amount"],
+                currency=body_plan["currency"],
+                interval=regular["interval"],
+                interval_unit=regular["interval_unit"],
+                test=True,
+            )
         )
         response = self.client.post(
             "/subscriptions",
@@ -304,12 +310,14 @@ def card_link_bill(ledger: Ledger, *, amount: int = 1234, currency: str = "EUR")
     """A pending card_link bill as billing leaves it; returns (bill id, tracking id)."""
     tracking_id = unique("order")
     bill_id = ledger.create_bill(
-        provider="bepaid",
-        kind="card_link",
-        tracking_id=tracking_id,
-        amount=amount,
-        currency=currency,
-        test=True,
-        status=BillStatus.PENDING,
+        NewBill(
+            provider="bepaid",
+            kind="card_link",
+            tracking_id=tracking_id,
+            amount=amount,
+            currency=currency,
+            test=True,
+            status=BillStatus.PENDING,
+        )
     )
     return bill_id, tracking_id

@@ -28,7 +28,7 @@ from pathlib import Path
 WRITER = r"""
 import sys
 from datetime import UTC, datetime
-from console.ledger import Ledger
+from console.ledger import Ledger, NewBill
 from console.status import BillStatus
 
 ledger = Ledger(sys.argv[1])
@@ -38,8 +38,12 @@ while True:
     i += 1
     tracking = f"kill9-{round_no}-{i}"
     with ledger.write():
-        bill = ledger.create_bill(provider="bepaid", kind="card_link", tracking_id=tracking,
-                                  amount=1000 + i, currency="BYN", status=BillStatus.PENDING)
+        bill = ledger.create_bill(
+            NewBill(
+                provider="bepaid", kind="card_link", tracking_id=tracking, amount=1000 + i,
+                currency="BYN", status=BillStatus.PENDING,
+            )
+        )
         ledger.record_payment(provider="bepaid", provider_txn_id=tracking, amount=1000 + i,
                               currency="BYN", at=datetime.now(UTC), bill_id=bill)
         ledger.record_bill_status(bill, BillStatus.PAID, "successful", "webhook")

@@ -6,14 +6,16 @@ import sqlite3
 
 import pytest
 
-from console.ledger import Ledger
+from console.ledger import Ledger, NewBill
 
 
 @pytest.fixture
 def ledger(tmp_path):
     with Ledger(tmp_path / "ledger.db") as ledger:
         bill_id = ledger.create_bill(
-            provider="bepaid", kind="card_link", tracking_id="o-1", amount=1, currency="EUR"
+            NewBill(
+                provider="bepaid", kind="card_link", tracking_id="o-1", amount=1, currency="EUR"
+            )
         )
         ledger.record_bill_status(bill_id, "paid", "successful", "webhook")
         yield ledger

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from console.errors import UnknownCurrency, ValidationError
-from console.ledger import DuplicateTrackingId, Ledger, UnknownRecord
+from console.ledger import DuplicateTrackingId, Ledger, NewBill, UnknownRecord
 from console.status import BillStatus
 
 WHEN = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
@@ -30,7 +30,7 @@ def new_bill(ledger, **changes):
         description="Tea",
         at=WHEN,
     )
-    return ledger.create_bill(**{**fields, **changes})
+    return ledger.create_bill(NewBill(**{**fields, **changes}))
 
 
 def test_a_new_bill_is_stored_with_normalised_fields_and_a_first_event(ledger):

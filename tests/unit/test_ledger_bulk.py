@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from console.errors import ValidationError
-from console.ledger import Ledger
+from console.ledger import Ledger, NewSubscription
 
 T = 1_767_225_600_000  # 2026-01-01T00:00:00Z in epoch milliseconds
 BILL = (
@@ -68,7 +68,9 @@ def test_rows_with_explicit_ids_link_payments_and_events(ledger):
 def test_payments_without_a_channel_get_their_bills_kind(ledger):
     ledger.bulk_insert("bills", bills(1), columns=BILL)
     sub_id = ledger.create_subscription(
-        tracking_id="s", amount=5, currency="EUR", interval=1, interval_unit="month"
+        NewSubscription(
+            tracking_id="s", amount=5, currency="EUR", interval=1, interval_unit="month"
+        )
     )
     columns = (
         "bill_id",

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from console.ledger import Ledger
+from console.ledger import Ledger, NewBill
 from console.status import BillStatus
 
 THREADS, WRITES = 8, 200
@@ -29,11 +29,13 @@ def test_eight_threads_writing_at_once_lose_nothing(ledger):
         ids = []
         for number in range(WRITES):
             bill_id = ledger.create_bill(
-                provider="bepaid",
-                kind="card_link",
-                tracking_id=f"w{worker}-{number}",
-                amount=number + 1,
-                currency="EUR",
+                NewBill(
+                    provider="bepaid",
+                    kind="card_link",
+                    tracking_id=f"w{worker}-{number}",
+                    amount=number + 1,
+                    currency="EUR",
+                )
             )
             ledger.record_bill_status(bill_id, BillStatus.PENDING, "incomplete", "poll")
             ids.append(bill_id)
@@ -55,12 +57,14 @@ def test_eight_threads_writing_at_once_lose_nothing(ledger):
 
 def test_racing_reports_of_the_same_payment_change_the_bill_once(ledger):
     bill_id = ledger.create_bill(
-        provider="bepaid",
-        kind="card_link",
-        tracking_id="o-1",
-        amount=500,
-        currency="EUR",
-        status=BillStatus.PENDING,
+        NewBill(
+            provider="bepaid",
+            kind="card_link",
+            tracking_id="o-1",
+            amount=500,
+            currency="EUR",
+            status=BillStatus.PENDING,
+        )
     )
     barrier = threading.Barrier(THREADS)
 
@@ -95,7 +99,7 @@ def test_every_thread_gets_its_own_connection_and_it_closes_when_the_thread_ends
 def test_an_inner_write_that_fails_rolls_back_only_itself(ledger):
     with ledger.write():
         kept = ledger.create_bill(
-            provider="bepaid", kind="card_link", tracking_id="a", amount=1, currency="EUR"
+            NewBill(provider="bepaid", kind="card_link", tracking_id="a", amount=1, currency="EUR")
         )
         with pytest.raises(ValueError), ledger.write() as conn:
             conn.execute("UPDATE bills SET amount = 2 WHERE id = ?", (kept,))
@@ -106,7 +110,7 @@ def test_an_inner_write_that_fails_rolls_back_only_itself(ledger):
 def test_a_failed_write_block_leaves_nothing_behind(ledger):
     with pytest.raises(RuntimeError), ledger.write():
         ledger.create_bill(
-            provider="bepaid", kind="card_link", tracking_id="a", amount=1, currency="EUR"
+            NewBill(provider="bepaid", kind="card_link", tracking_id="a", amount=1, currency="EUR")
         )
         ledger.audit("ann", "create_bill", "bill", 1)
         raise RuntimeError("provider call failed")

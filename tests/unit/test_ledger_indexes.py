@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from console.ledger import Ledger
+from console.ledger import Ledger, NewBill
 
 T0 = 1_767_225_600_000
 INDEX_HITS = ("USING INDEX", "USING COVERING INDEX", "USING INTEGER PRIMARY KEY")
@@ -19,12 +19,14 @@ def ledger(tmp_path_factory):
     path = tmp_path_factory.mktemp("plans") / "ledger.db"
     with Ledger(path) as ledger:
         bill = ledger.create_bill(
-            provider="bepaid",
-            kind="card_link",
-            tracking_id="o-1",
-            amount=1,
-            currency="EUR",
-            customer_email="a@b.c",
+            NewBill(
+                provider="bepaid",
+                kind="card_link",
+                tracking_id="o-1",
+                amount=1,
+                currency="EUR",
+                customer_email="a@b.c",
+            )
         )
         ledger.attach_provider_ids(bill, provider_id="uid-1", token="tok-1")
         columns = (

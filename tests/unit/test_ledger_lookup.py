@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from console.ledger import Ledger, search_terms
+from console.ledger import Ledger, NewBill, NewSubscription, search_terms
 
 TOKEN = "3241e439f8c87d941d92321a4bdc030d4c9a69c67f3b0cfe12de4a13cc34aa51"
 
@@ -14,12 +14,14 @@ TOKEN = "3241e439f8c87d941d92321a4bdc030d4c9a69c67f3b0cfe12de4a13cc34aa51"
 def ledger(tmp_path_factory):
     with Ledger(tmp_path_factory.mktemp("lookup") / "ledger.db") as ledger:
         card = ledger.create_bill(
-            provider="bepaid",
-            kind="card_link",
-            tracking_id="order-77",
-            amount=100,
-            currency="EUR",
-            customer_email="Ann@Example.com",
+            NewBill(
+                provider="bepaid",
+                kind="card_link",
+                tracking_id="order-77",
+                amount=100,
+                currency="EUR",
+                customer_email="Ann@Example.com",
+            )
         )
         ledger.attach_provider_ids(
             card,
@@ -28,33 +30,45 @@ def ledger(tmp_path_factory):
             pay_url=f"https://checkout.bepaid.by/v2/checkout?token={TOKEN}",
         )
         sandbox = ledger.create_bill(
-            provider="bepaid", kind="card_link", tracking_id="100500", amount=100, currency="EUR"
+            NewBill(
+                provider="bepaid",
+                kind="card_link",
+                tracking_id="100500",
+                amount=100,
+                currency="EUR",
+            )
         )
         ledger.attach_provider_ids(sandbox, token="sandbox-token-42")
         payture = ledger.create_bill(
-            provider="payture",
-            kind="payture_bill",
-            tracking_id="gift-9",
-            amount=5000,
-            currency="RUB",
+            NewBill(
+                provider="payture",
+                kind="payture_bill",
+                tracking_id="gift-9",
+                amount=5000,
+                currency="RUB",
+            )
         )
         ledger.attach_provider_ids(payture, provider_id="bill-abc123", token="abc123xyz")
         apm = ledger.create_bill(
-            provider="begateway",
-            kind="apm",
-            tracking_id="erip-1",
-            amount=700,
-            currency="BYN",
-            customer_email="ann@example.com",
+            NewBill(
+                provider="begateway",
+                kind="apm",
+                tracking_id="erip-1",
+                amount=700,
+                currency="BYN",
+                customer_email="ann@example.com",
+            )
         )
         ledger.attach_provider_ids(apm, provider_id="4107-95cf4bf9b4")
         sub = ledger.create_subscription(
-            tracking_id="sub-ann",
-            amount=1999,
-            currency="USD",
-            interval=1,
-            interval_unit="month",
-            customer_email="ANN@example.com",
+            NewSubscription(
+                tracking_id="sub-ann",
+                amount=1999,
+                currency="USD",
+                interval=1,
+                interval_unit="month",
+                customer_email="ANN@example.com",
+            )
         )
         ledger.attach_subscription_ids(sub, provider_id="sbs_43cb5f79f8b56c17", token="sub-token-7")
         yield ledger
@@ -113,12 +127,14 @@ def test_many_matches_are_limited_newest_first(tmp_path):
     with Ledger(tmp_path / "l.db") as ledger:
         for number in range(30):
             ledger.create_bill(
-                provider="bepaid",
-                kind="card_link",
-                tracking_id=f"o-{number}",
-                amount=1,
-                currency="EUR",
-                customer_email="x@y.z",
+                NewBill(
+                    provider="bepaid",
+                    kind="card_link",
+                    tracking_id=f"o-{number}",
+                    amount=1,
+                    currency="EUR",
+                    customer_email="x@y.z",
+                )
             )
         bills = ledger.lookup("x@y.z", limit=10).bills
         assert [b.id for b in bills] == list(range(30, 20, -1))

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from console.errors import LedgerError
-from console.ledger import SCHEMA_VERSION, Ledger, _schema
+from console.ledger import SCHEMA_VERSION, Ledger, NewBill, _schema
 from console.status import BillStatus
 
 # The shape an older console wrote: no demo flags, no audit origin, and e-mails
@@ -116,12 +116,14 @@ def test_a_migrated_subscription_has_no_notice_time_yet(v1_file):
 def test_migrated_file_accepts_new_writes(v1_file):
     with Ledger(v1_file) as ledger:
         bill_id = ledger.create_bill(
-            provider="payture",
-            kind="payture_bill",
-            tracking_id="order-8",
-            amount=100,
-            currency="RUB",
-            demo=True,
+            NewBill(
+                provider="payture",
+                kind="payture_bill",
+                tracking_id="order-8",
+                amount=100,
+                currency="RUB",
+                demo=True,
+            )
         )
         assert bill_id == 8
         assert ledger.get_bill(bill_id).demo is True

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from console.errors import ValidationError
-from console.ledger import Ledger
+from console.ledger import Ledger, NewBill, NewSubscription
 from console.status import BillStatus, SubscriptionStatus
 
 B, S = BillStatus, SubscriptionStatus
@@ -24,13 +24,15 @@ def ledger(tmp_path):
 @pytest.fixture
 def bill_id(ledger):
     return ledger.create_bill(
-        provider="payture",
-        kind="payture_bill",
-        tracking_id="o-1",
-        amount=500,
-        currency="RUB",
-        status=B.PENDING,
-        at=T0,
+        NewBill(
+            provider="payture",
+            kind="payture_bill",
+            tracking_id="o-1",
+            amount=500,
+            currency="RUB",
+            status=B.PENDING,
+            at=T0,
+        )
     )
 
 
@@ -97,7 +99,9 @@ def test_event_keeps_who_reported_when_and_why(ledger, bill_id):
 )
 def test_subscription_statuses_follow_the_same_rule(ledger, reports, final):
     sub_id = ledger.create_subscription(
-        tracking_id="s-1", amount=999, currency="BYN", interval=1, interval_unit="month"
+        NewSubscription(
+            tracking_id="s-1", amount=999, currency="BYN", interval=1, interval_unit="month"
+        )
     )
     for status in reports:
         ledger.record_subscription_status(sub_id, status, status.value, "webhook")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from console.errors import ValidationError
-from console.ledger import SCHEMA_VERSION, VERDICTS, Ledger, Notification, _schema
+from console.ledger import SCHEMA_VERSION, VERDICTS, Ledger, NewBill, Notification, _schema
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def record(ledger, **fields):
 
 def test_recent_notifications_are_typed_and_newest_first(ledger):
     bill_id = ledger.create_bill(
-        provider="bepaid", kind="card_link", tracking_id="o-1", amount=100, currency="EUR"
+        NewBill(provider="bepaid", kind="card_link", tracking_id="o-1", amount=100, currency="EUR")
     )
     at = datetime(2026, 1, 5, 10, tzinfo=UTC)
     first = record(
@@ -137,7 +137,13 @@ def test_a_version_2_ledger_gains_the_table_and_keeps_its_data(tmp_path, monkeyp
         patch.setattr(_schema, "SCHEMA_VERSION", 2)
         with Ledger(path) as old:
             bill_id = old.create_bill(
-                provider="payture", kind="payture_bill", tracking_id="o", amount=5, currency="RUB"
+                NewBill(
+                    provider="payture",
+                    kind="payture_bill",
+                    tracking_id="o",
+                    amount=5,
+                    currency="RUB",
+                )
             )
             assert (
                 "notifications"

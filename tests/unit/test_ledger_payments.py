@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from console.errors import ValidationError
-from console.ledger import ConflictingPayment, Ledger, UnknownRecord
+from console.ledger import ConflictingPayment, Ledger, NewBill, NewSubscription, UnknownRecord
 
 AT = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -21,7 +21,7 @@ def ledger(tmp_path):
 @pytest.fixture
 def bill_id(ledger):
     return ledger.create_bill(
-        provider="begateway", kind="apm", tracking_id="o-1", amount=700, currency="BYN"
+        NewBill(provider="begateway", kind="apm", tracking_id="o-1", amount=700, currency="BYN")
     )
 
 
@@ -39,7 +39,7 @@ def test_the_same_charge_reported_by_poll_and_webhook_is_one_row(ledger, bill_id
 
 def test_the_same_transaction_id_at_another_provider_is_another_payment(ledger, bill_id):
     other = ledger.create_bill(
-        provider="bepaid", kind="card_link", tracking_id="o-2", amount=700, currency="BYN"
+        NewBill(provider="bepaid", kind="card_link", tracking_id="o-2", amount=700, currency="BYN")
     )
     assert pay(ledger, bill_id=bill_id)
     assert pay(ledger, bill_id=other, provider="bepaid")
@@ -83,7 +83,9 @@ def test_a_payment_needs_an_existing_object(ledger):
 
 def test_subscription_charges_belong_to_the_subscription(ledger):
     sub_id = ledger.create_subscription(
-        tracking_id="s-1", amount=700, currency="BYN", interval=1, interval_unit="month"
+        NewSubscription(
+            tracking_id="s-1", amount=700, currency="BYN", interval=1, interval_unit="month"
+        )
     )
     assert ledger.record_payment(
         provider="bepaid",

@@ -8,7 +8,7 @@ import sys
 import types
 from datetime import UTC, datetime
 
-from console.ledger import Ledger
+from console.ledger import Ledger, NewBill
 
 BILLS_PER_PROCESS = 150
 
@@ -20,11 +20,13 @@ def write_bills(path: str, name: str, barrier) -> None:
     for number in range(BILLS_PER_PROCESS):
         with ledger.write():
             bill_id = ledger.create_bill(
-                provider="bepaid",
-                kind="card_link",
-                tracking_id=f"{name}-{number}",
-                amount=100 + number,
-                currency="EUR",
+                NewBill(
+                    provider="bepaid",
+                    kind="card_link",
+                    tracking_id=f"{name}-{number}",
+                    amount=100 + number,
+                    currency="EUR",
+                )
             )
             ledger.record_bill_status(bill_id, "paid", "successful", "webhook")
         ledger.record_payment(

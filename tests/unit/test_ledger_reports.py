@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from console.ledger import Ledger, MrrRow, OutcomeRow
+from console.ledger import Ledger, MrrRow, NewBill, NewSubscription, OutcomeRow
 from console.status import BillStatus as B
 from console.status import SubscriptionStatus as S
 
@@ -21,13 +21,15 @@ def ledger(tmp_path):
 
 def bill(ledger, number, status=None, provider="bepaid", kind="card_link", at=T0, **extra):
     bill_id = ledger.create_bill(
-        provider=provider,
-        kind=kind,
-        tracking_id=f"o-{number}",
-        amount=100,
-        currency="EUR",
-        at=at,
-        **extra,
+        NewBill(
+            provider=provider,
+            kind=kind,
+            tracking_id=f"o-{number}",
+            amount=100,
+            currency="EUR",
+            at=at,
+            **extra,
+        )
     )
     if status is not None:
         ledger.record_bill_status(bill_id, status, None, "poll", at=at)
@@ -36,12 +38,14 @@ def bill(ledger, number, status=None, provider="bepaid", kind="card_link", at=T0
 
 def subscription(ledger, number, status, amount=1000, currency="EUR", interval=1, unit="month"):
     sub_id = ledger.create_subscription(
-        tracking_id=f"s-{number}",
-        amount=amount,
-        currency=currency,
-        interval=interval,
-        interval_unit=unit,
-        at=T0,
+        NewSubscription(
+            tracking_id=f"s-{number}",
+            amount=amount,
+            currency=currency,
+            interval=interval,
+            interval_unit=unit,
+            at=T0,
+        )
     )
     if status is not S.CREATING:
         ledger.record_subscription_status(sub_id, status, status.value, "webhook")

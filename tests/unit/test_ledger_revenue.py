@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from console.errors import ValidationError
-from console.ledger import Ledger, RevenueRow, bucket_bounds
+from console.ledger import Ledger, NewBill, NewSubscription, RevenueRow, bucket_bounds
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MINSK = ZoneInfo("Europe/Minsk")
@@ -31,11 +31,13 @@ class Shop:
     def pay(self, when, amount=100, currency="EUR", provider="bepaid", kind="card_link"):
         self.count += 1
         bill_id = self.ledger.create_bill(
-            provider=provider,
-            kind=kind,
-            tracking_id=f"o-{self.count}",
-            amount=abs(amount),
-            currency=currency,
+            NewBill(
+                provider=provider,
+                kind=kind,
+                tracking_id=f"o-{self.count}",
+                amount=abs(amount),
+                currency=currency,
+            )
         )
         self.ledger.record_payment(
             provider=provider,
@@ -147,7 +149,9 @@ def test_revenue_grouped_by_provider_or_kind(ledger, group_by, expected):
     shop.pay(day, 20, provider="begateway", kind="apm")
     shop.pay(day, 300, provider="payture", kind="payture_bill")
     sub = ledger.create_subscription(
-        tracking_id="s", amount=1000, currency="EUR", interval=1, interval_unit="month"
+        NewSubscription(
+            tracking_id="s", amount=1000, currency="EUR", interval=1, interval_unit="month"
+        )
     )
     ledger.record_payment(
         provider="bepaid",

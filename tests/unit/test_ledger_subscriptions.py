@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from console.errors import ValidationError
-from console.ledger import DuplicateTrackingId, Ledger, UnknownRecord
+from console.ledger import DuplicateTrackingId, Ledger, NewSubscription, UnknownRecord
 from console.status import SubscriptionStatus as S
 
 T0 = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
@@ -30,7 +30,7 @@ def new_subscription(ledger, **changes):
         customer_email="Bob@Example.com",
         at=T0,
     )
-    return ledger.create_subscription(**{**fields, **changes})
+    return ledger.create_subscription(NewSubscription(**{**fields, **changes}))
 
 
 def test_a_new_subscription_is_stored_with_a_first_event(ledger):

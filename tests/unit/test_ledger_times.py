@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from console.errors import ValidationError
-from console.ledger import Ledger, bucket_bounds, from_ms, to_ms
+from console.ledger import Ledger, NewBill, bucket_bounds, from_ms, to_ms
 
 
 @pytest.mark.parametrize(
@@ -35,7 +35,14 @@ def test_the_ledger_stores_integers(tmp_path):
     with Ledger(tmp_path / "l.db") as ledger:
         at = datetime(2026, 1, 1, tzinfo=UTC)
         ledger.create_bill(
-            provider="bepaid", kind="card_link", tracking_id="o", amount=1, currency="EUR", at=at
+            NewBill(
+                provider="bepaid",
+                kind="card_link",
+                tracking_id="o",
+                amount=1,
+                currency="EUR",
+                at=at,
+            )
         )
         stored = ledger.connection().execute("SELECT created_at, typeof(created_at) FROM bills")
         assert tuple(stored.fetchone()) == (1_767_225_600_000, "integer")

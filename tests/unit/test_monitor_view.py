@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from console.auth import LOCAL_ADMIN
-from console.ledger import Ledger
+from console.ledger import Ledger, NewBill, NewSubscription
 from console.status import BillStatus, SubscriptionStatus
 from console.sync import SyncReport
 from console.ui.monitor_view import (
@@ -30,17 +30,31 @@ def ledger(tmp_path):
 
 def add_bill(ledger: Ledger, n: int, *, provider="bepaid", kind="card_link", minutes_ago=10):
     return ledger.create_bill(
-        provider=provider, kind=kind, tracking_id=f"t-{n}", amount=1000 + n, currency="BYN",
-        status=BillStatus.PENDING, at=NOW - timedelta(minutes=minutes_ago),
-        expires_at=NOW + timedelta(hours=2),
-    )  # fmt: skip
+        NewBill(
+            provider=provider,
+            kind=kind,
+            tracking_id=f"t-{n}",
+            amount=1000 + n,
+            currency="BYN",
+            status=BillStatus.PENDING,
+            at=NOW - timedelta(minutes=minutes_ago),
+            expires_at=NOW + timedelta(hours=2),
+        )
+    )
 
 
 def add_subscription(ledger: Ledger, n: int, status=SubscriptionStatus.ACTIVE):
     sub = ledger.create_subscription(
-        tracking_id=f"s-{n}", amount=500, currency="EUR", interval=1, interval_unit="month",
-        status=SubscriptionStatus.PENDING, at=NOW - timedelta(days=3),
-    )  # fmt: skip
+        NewSubscription(
+            tracking_id=f"s-{n}",
+            amount=500,
+            currency="EUR",
+            interval=1,
+            interval_unit="month",
+            status=SubscriptionStatus.PENDING,
+            at=NOW - timedelta(days=3),
+        )
+    )
     if status != SubscriptionStatus.PENDING:
         ledger.record_subscription_status(
             sub, status, status.value, "poll", NOW - timedelta(days=2)
@@ -92,9 +106,16 @@ def test_changes_since_the_last_look_include_finished_and_new_items(ledger):
 
 def test_recently_finished_skips_provider_status_only_events(ledger):
     bill = ledger.create_bill(
-        provider="payture", kind="payture_bill", tracking_id="p-1", amount=2990,
-        currency="RUB", status=BillStatus.PENDING, at=NOW - timedelta(hours=1),
-    )  # fmt: skip
+        NewBill(
+            provider="payture",
+            kind="payture_bill",
+            tracking_id="p-1",
+            amount=2990,
+            currency="RUB",
+            status=BillStatus.PENDING,
+            at=NOW - timedelta(hours=1),
+        )
+    )
     ledger.record_bill_status(bill, BillStatus.PAID, "PAID", "webhook", NOW - timedelta(minutes=2))
     ledger.record_bill_status(bill, BillStatus.PAID, "DONE", "poll", NOW)  # native moved only
     [finished] = take_look(ledger, now=NOW).finished

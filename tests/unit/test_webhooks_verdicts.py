@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from console.ledger import Ledger
+from console.ledger import Ledger, NewBill, NewSubscription
 from console.status import BillStatus, SubscriptionStatus
 from console.webhooks import apply_notice, read_notice
 
@@ -22,7 +22,13 @@ def bill(ledger, *, tracking_id="order-1", kind="card_link", provider="bepaid", 
     values = {"amount": 1234, "currency": "EUR", "test": True, **fields}
     provider_id = values.pop("provider_id", None)
     bill_id = ledger.create_bill(
-        provider=provider, kind=kind, tracking_id=tracking_id, status=BillStatus.PENDING, **values
+        NewBill(
+            provider=provider,
+            kind=kind,
+            tracking_id=tracking_id,
+            status=BillStatus.PENDING,
+            **values,
+        )
     )
     if provider_id:
         ledger.attach_provider_ids(bill_id, provider_id=provider_id)
@@ -265,7 +271,7 @@ def subscription_row(ledger, *, provider_id="sbs_1", tracking_id="sub-1", **fiel
     values = {"amount": 500, "currency": "USD", "interval": 1, "interval_unit": "day", "test": True}
     values.update(fields)
     sub_id = ledger.create_subscription(
-        tracking_id=tracking_id, status=SubscriptionStatus.PENDING, **values
+        NewSubscription(tracking_id=tracking_id, status=SubscriptionStatus.PENDING, **values)
     )
     if provider_id:
         ledger.attach_subscription_ids(sub_id, provider_id=provider_id)
