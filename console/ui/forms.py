@@ -33,6 +33,7 @@ from console.payform import (
     standalone_page,
 )
 from console.providers import PayForm
+from console.ui.text import plain, titled
 from console.validation import FORM
 
 #: The currencies most merchants here bill in, offered first.
@@ -96,22 +97,23 @@ def countdown(expires_at: datetime | None, now: datetime, tz: tzinfo) -> str:
 
 def show_failure(error: ConsoleError) -> None:
     """A console error as a title and a sentence (never a traceback)."""
-    st.error(f"**{error.title}** — {error.message}", icon=":material/error:")
+    st.error(titled(error.title, error.message), icon=":material/error:")
 
 
 def field_error(errors: Mapping[str, str], name: str) -> None:
-    """The message for ``name``, right where it is called (under its field)."""
+    """The message for ``name``, right where it is called (under its field); messages
+    can quote what was typed or what the provider said, so they are shown plain."""
     if name in errors:
-        st.error(errors[name], icon=":material/error:")
+        st.error(plain(errors[name]), icon=":material/error:")
 
 
 def form_errors(errors: Mapping[str, str], shown_fields: Iterable[str]) -> None:
     """The messages no field on the form shows (``form`` first, then the rest by name)."""
     rest = unplaced_errors(errors, shown_fields)
     if FORM in rest:
-        st.error(rest.pop(FORM), icon=":material/error:")
+        st.error(plain(rest.pop(FORM)), icon=":material/error:")
     for name, message in rest.items():
-        st.error(f"{name}: {message}", icon=":material/error:")
+        st.error(plain(f"{name}: {message}"), icon=":material/error:")
 
 
 def pay_link_panel(url: str, *, key: str, file_stem: str) -> None:
@@ -120,7 +122,7 @@ def pay_link_panel(url: str, *, key: str, file_stem: str) -> None:
     try:
         png, svg = qr_png(url), qr_svg(url)
     except ValidationError as exc:
-        st.warning(f"No QR code: {exc.message}")
+        st.warning(f"No QR code: {plain(exc.message)}")
         return
     st.image(png, caption="Scan to pay", width=220)
     left, right = st.columns(2)
@@ -154,7 +156,7 @@ def pay_form_panel(form: PayForm, settings: Settings, *, key: str, file_stem: st
             sandbox_origin=sandbox_origin_of(settings),
         )
     except ValidationError as exc:
-        st.warning(f"**The pay form is not shown** — {exc.message}", icon=":material/block:")
+        st.warning(titled("The pay form is not shown", exc.message), icon=":material/block:")
         return
     st.caption("Preview: the button sends the payer to the payment system.")
     with st.container(border=True):

@@ -19,7 +19,8 @@ from typing import Any, cast
 
 from console.explain import is_bill
 from console.ledger import Bill, Subscription
-from console.ui.status_view import local_time, md_escape, money, status_label
+from console.ui.status_view import local_time, money, status_label
+from console.ui.text import plain
 
 KIND_WORDS = {
     "card_link": "card pay link",
@@ -71,8 +72,8 @@ def match_rows(records: Iterable[Bill | Subscription], tz: str) -> list[dict[str
             "kind": KIND_WORDS.get(kind_of(record), kind_of(record)),
             "status": status_label(record.status),
             "amount": money(record.amount, record.currency),
-            "customer": md_escape(record.customer_email or ""),
-            "tracking id": md_escape(record.tracking_id),
+            "customer": plain(record.customer_email),
+            "tracking id": plain(record.tracking_id),
             f"created ({tz})": local_time(record.created_at, tz),
         }
         for record in records
@@ -80,9 +81,11 @@ def match_rows(records: Iterable[Bill | Subscription], tz: str) -> list[dict[str
 
 
 def record_facts(record: Bill | Subscription, tz: str) -> list[dict[str, str]]:
-    """The record's facts as ``{"": label, "value": value}`` rows (empty values left out)."""
+    """The record's facts as ``{"": label, "value": value}`` rows (empty values left out),
+    values ready for ``st.table`` (text from people and providers through :func:`plain`)."""
+    native = plain(record.native_status) or "—"
     rows: list[tuple[str, Any]] = [
-        ("Status", f"{status_label(record.status)} (provider: {record.native_status or '—'})"),
+        ("Status", f"{status_label(record.status)} (provider: {native})"),
         ("Kind", KIND_WORDS.get(kind_of(record), kind_of(record))),
         ("Provider", PROVIDER_WORDS.get(record.provider, record.provider)),
         ("Amount", money(record.amount, record.currency)),
@@ -92,15 +95,15 @@ def record_facts(record: Bill | Subscription, tz: str) -> list[dict[str, str]]:
     else:
         record = cast(Bill, record)
         rows += [
-            ("Description", md_escape(record.description or "")),
+            ("Description", plain(record.description)),
             ("Paid at", local_time(record.paid_at, tz)),
             ("Expires at", local_time(record.expires_at, tz)),
         ]
     rows += [
-        ("Customer e-mail", md_escape(record.customer_email or "")),
-        ("Tracking id", md_escape(record.tracking_id)),
-        ("Provider id", md_escape(record.provider_id or "")),
-        ("Token / session id", md_escape(record.token or "")),
+        ("Customer e-mail", plain(record.customer_email)),
+        ("Tracking id", plain(record.tracking_id)),
+        ("Provider id", plain(record.provider_id)),
+        ("Token / session id", plain(record.token)),
         (f"Created ({tz})", local_time(record.created_at, tz)),
         (f"Updated ({tz})", local_time(record.updated_at, tz)),
         ("Mode", _mode(record)),
@@ -117,13 +120,13 @@ def _subscription_facts(sub: Subscription, tz: str) -> list[tuple[str, Any]]:
         else ""
     )
     return [
-        ("Plan", md_escape(f"{sub.plan_title or sub.plan_id or '—'}, every {every}")),
+        ("Plan", plain(f"{sub.plan_title or sub.plan_id or '—'}, every {every}")),
         ("Trial", trial),
         ("Paid cycles", str(sub.paid_cycles)),
         ("Next charge", local_time(sub.renew_at, tz)),
         ("Paid up to", local_time(sub.active_to, tz)),
         ("Canceled at", local_time(sub.canceled_at, tz)),
-        ("Cancel reason", md_escape(sub.cancel_reason or "")),
+        ("Cancel reason", plain(sub.cancel_reason)),
     ]
 
 
@@ -146,7 +149,7 @@ def extra_facts(record: Bill | Subscription) -> list[tuple[str, str]]:
             value = payer_line(value)
         elif isinstance(value, bool):
             value = "yes" if value else "no"
-        facts.append((label, md_escape(value)))
+        facts.append((label, plain(value)))
     return facts
 
 

@@ -17,6 +17,7 @@ from console.ui.forms import PAY_LINKS_LISTED as SCAN_LIMIT
 from console.ui.forms import countdown
 from tests.app import sell_support as sell
 from tests.app.sell_support import LOCAL_ADMIN, open_page
+from tests.support.markdown import as_shown
 
 sandbox = sell.sandbox
 demo_ledger = sell.demo_ledger
@@ -69,7 +70,7 @@ def test_an_empty_ledger_says_there_is_nothing_open(console_env, tmp_path):
     console_env(tmp_path / "empty.db")
     at = open_page("pay_links")
     assert not at.exception
-    assert "No open pay links" in at.info[0].value
+    assert "No open pay links" in as_shown(at.info[0].value)
 
 
 def test_the_demo_ledger_lists_its_open_links_newest_first(console_env, demo_ledger):
@@ -122,7 +123,8 @@ def test_a_form_to_an_unexpected_host_is_not_shown(console_env, tmp_path):
         open_bill(ledger, 1, kind="apm", form=evil)
     at = open_page("pay_links")
     assert not at.exception
-    assert "not shown" in at.warning[0].value and "evil.example" in at.warning[0].value
+    warning = as_shown(at.warning[0].value)
+    assert "not shown" in warning and "evil.example" in warning
     assert not at.html and not at.code and not at.download_button
 
 
@@ -167,8 +169,8 @@ def test_check_status_records_a_payment_and_the_link_leaves_the_list(
     sandbox.admin(f"checkouts/{made.bill.token}/pay", {"card": "4200000000000000"})
     at.button(key=f"pl_refresh_{made.bill.id}").click().run()
     assert not at.exception
-    assert at.success[0].value.startswith(f"{made.ref}:")
-    assert "No open pay links" in at.info[0].value
+    assert as_shown(at.success[0].value).startswith(f"{made.ref}:")
+    assert "No open pay links" in as_shown(at.info[0].value)
     with Ledger(path) as ledger:
         assert ledger.get_bill(made.bill.id).status == BillStatus.PAID
 

@@ -29,6 +29,7 @@ from console.money import format_money
 from console.payform import form_from_json
 from console.ui import context
 from console.ui.forms import PAY_LINKS_LISTED, countdown, pay_form_panel, pay_link_panel
+from console.ui.text import plain, titled
 
 KIND_TITLES = {
     "card_link": "Card pay link",
@@ -38,7 +39,7 @@ KIND_TITLES = {
 ALL_KINDS = "all"
 PAGE_SIZES = (10, 25, 50)
 SCAN_LIMIT = PAY_LINKS_LISTED
-NOTICE = "pl_notice"  # (ref, sentence, ok) of the last status check
+NOTICE = "pl_notice"  # (ref, Markdown made with plain(), ok) of the last status check
 
 
 def open_bills(kind: str) -> tuple[list[OpenItem], int]:
@@ -62,9 +63,9 @@ def refresh(ref: str) -> None:
     try:
         answer = context.billing().refresh(context.actor(), ref)
     except ConsoleError as exc:
-        st.session_state[NOTICE] = (ref, f"**{exc.title}** — {exc.message}", False)
+        st.session_state[NOTICE] = (ref, titled(exc.title, exc.message), False)
     else:
-        st.session_state[NOTICE] = (ref, answer.message, True)
+        st.session_state[NOTICE] = (ref, plain(answer.message), True)
 
 
 def link_card(bill: Bill, now: datetime, *, may_refresh: bool) -> None:
@@ -75,7 +76,7 @@ def link_card(bill: Bill, now: datetime, *, may_refresh: bool) -> None:
             f"**{format_money(bill.amount, bill.currency)}** · {bill.status.value}"
         )
         if bill.description:
-            st.text(bill.description)
+            st.text(bill.description)  # st.text: never Markdown
         st.caption(countdown(bill.expires_at, now, settings.timezone))
         if may_refresh and not bill.demo:
             st.button(
@@ -99,7 +100,7 @@ def link_card(bill: Bill, now: datetime, *, may_refresh: bool) -> None:
 def main() -> None:
     actor = context.actor()  # "Not signed in" and stop when the login gate did not run
     if "pay_links" not in allowed_pages(actor):
-        st.error(f"{actor.name} ({actor.role}) may not open Pay links & forms.")
+        st.error(f"{plain(actor.name)} ({actor.role}) may not open Pay links & forms.")
         return
     ledger = context.ledger()
     st.title("Pay links & forms")

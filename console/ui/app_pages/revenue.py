@@ -26,6 +26,7 @@ from console.ledger import Ledger
 from console.money import format_money
 from console.status import FINAL_SUBSCRIPTION, SubscriptionStatus
 from console.ui import charts, context, tables
+from console.ui.text import plain, titled
 
 BUCKETS = ("day", "week", "month")
 GROUPS = ("provider", "kind")
@@ -158,7 +159,7 @@ def main() -> None:
     # Defence in depth: the page checks the login gate itself, whatever runs it.
     actor = context.actor()  # "Not signed in" and stop when the login gate did not run
     if "revenue" not in allowed_pages(actor):
-        st.error(f"{actor.name} ({actor.role}) may not open Revenue.")
+        st.error(f"{plain(actor.name)} ({actor.role}) may not open Revenue.")
         return
     settings = context.settings()
     ledger = context.ledger()
@@ -176,7 +177,7 @@ def main() -> None:
         revenue_section(ledger, tz=tz, first=first, last=last, bucket=bucket, group_by=group_by)
         outcomes_section(ledger, tz=tz, first=first, last=last, bucket=bucket)
     except ConsoleError as exc:
-        st.error(f"**{exc.title}** — {exc.message}")
+        st.error(titled(exc.title, exc.message))
     subscriptions_section(ledger, tz=tz)
 
 
