@@ -9,11 +9,17 @@ shows up as raw JSON instead of disappearing.
 :func:`importable` decides whether offering "look for it at the providers" makes
 sense for a query the ledger does not know: an e-mail address or a console
 reference (``B123``) exists only in the ledger, so no provider lookup can find it.
+
+:func:`holds_card_number` is why a query is refused before it is searched or put in
+the page's address: ``console.validation``'s card-number guard (13-19 Luhn-valid
+digits), except for a well-formed UUID (a Payture bill id), whose digit groups can
+pass the check.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable
 from typing import Any, cast
 
@@ -21,6 +27,7 @@ from console.explain import is_bill
 from console.ledger import Bill, Subscription
 from console.ui.status_view import local_time, money, status_label
 from console.ui.text import plain
+from console.validation import find_card_number
 
 KIND_WORDS = {
     "card_link": "card pay link",
@@ -172,3 +179,12 @@ def importable(query: str) -> bool:
     if not text or _CONSOLE_REF.match(text):
         return False
     return not ("@" in text and "/" not in text)
+
+
+def holds_card_number(query: str) -> bool:
+    """Whether ``query`` holds what looks like a card number (a UUID never does)."""
+    try:
+        uuid.UUID(query.strip())
+    except ValueError:
+        return find_card_number(query) is not None
+    return False

@@ -295,3 +295,45 @@ def test_an_id_no_provider_knows_gets_a_clear_message(use_ledger, tmp_path, sand
     at.button(key="lk_import").click().run()
     assert not at.exception
     assert "No provider knows 'order-404404'" in as_shown(at.error[0].value)
+
+
+# -- card numbers are never searched, echoed or put in the address -----------------------
+
+CARDS = ["4200000000000000", "4200 0000 0000 0000", "order 4012-0000-0000-1097"]
+
+
+def page_text(at: AppTest) -> str:
+    """Everything the page shows in text elements and tables (Markdown source)."""
+    parts = [str(e.value) for e in at.main if hasattr(e, "value") and not callable(e.value)]
+    return " ".join(parts)
+
+
+@pytest.mark.parametrize("card", CARDS)
+def test_a_typed_card_number_is_refused_before_it_reaches_the_url(use_ledger, shop_ledger, card):
+    use_ledger(shop_ledger)
+    at = search(open_lookup("B1"), card)  # a search was already in the address
+    assert not at.exception
+    assert "q" not in at.query_params
+    assert at.text_input(key="lk_query").value == ""  # the box is cleared
+    assert "never looked up or stored" in as_shown(at.error[0].value)
+    assert not at.subheader  # nothing was searched
+    digits = "".join(ch for ch in card if ch.isdigit())
+    assert digits[:6] not in page_text(at).replace(" ", "").replace("-", "")
+
+
+@pytest.mark.parametrize("card", CARDS)
+def test_a_link_with_a_card_number_is_dropped(use_ledger, shop_ledger, card):
+    use_ledger(shop_ledger)
+    at = open_lookup(card)
+    assert not at.exception
+    assert "q" not in at.query_params
+    assert at.text_input(key="lk_query").value == ""
+    assert "never looked up or stored" in as_shown(at.error[0].value)
+
+
+def test_a_uuid_whose_digits_pass_the_card_check_is_still_searched(use_ledger, shop_ledger):
+    use_ledger(shop_ledger)
+    bill_id = "10853451-4290-4007-81c0-5a5887adfac9"  # "1085345142904007" is Luhn-valid
+    at = search(open_lookup(), bill_id)
+    assert at.query_params["q"] == bill_id
+    assert as_shown(at.warning[0].value).startswith("Nothing in the ledger matches")

@@ -12,6 +12,8 @@ refers to the beacon, chromium sent it no request, the beacon received none — 
 the typed text is on the page, literally, as a person reads it (so nothing passes by
 hiding the text). Only Activity's tables are not read back: ``st.dataframe`` draws on a
 canvas, and its cells are never Markdown.
+
+Lookup also refuses a typed card number before it reaches the address bar.
 """
 
 from __future__ import annotations
@@ -292,3 +294,39 @@ def test_activity_loads_nothing_from_typed_text(console_app, watched, beacon, ma
     page.get_by_role("heading", name="Configuration in use").wait_for(timeout=WAIT_MS)
     expect(page.get_by_test_id("stDataFrame")).to_have_count(4, timeout=WAIT_MS)
     nothing_loaded(page, beacon)
+
+
+# -- a card number typed into Lookup never reaches the address ---------------------------
+
+CARD = "4200 0000 0000 0000"
+RECORD_ADDRESSES = """
+window.__addresses = [];
+for (const name of ["pushState", "replaceState"]) {
+  const original = history[name].bind(history);
+  history[name] = (state, title, url) => {
+    window.__addresses.push(String(url ?? location.href));
+    return original(state, title, url);
+  };
+}
+"""
+
+
+def test_a_card_number_typed_into_lookup_never_reaches_the_address(console_app, page):
+    page.add_init_script(RECORD_ADDRESSES)
+    open_console_page(page, console_app, "Lookup")
+    box = page.get_by_label("Bill or subscription, provider id, tracking id, token, pay link")
+    box.fill("B1")
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"[?&]q=B1"))  # an ordinary search goes into the address
+
+    box.fill(CARD)
+    box.press("Enter")
+    page.get_by_text("card numbers are never looked up or stored here").wait_for()
+    expect(box).to_have_value("")
+    page.wait_for_url(lambda url: "q=" not in url)
+    digits = CARD.replace(" ", "")
+    addresses: list[Any] = page.evaluate("window.__addresses")
+    assert addresses and not any(
+        digits in re.sub(r"%20|\+| ", "", address) for address in addresses
+    )
+    assert digits not in page.evaluate("document.body.innerText").replace(" ", "")

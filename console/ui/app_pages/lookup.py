@@ -20,6 +20,11 @@ Decisions:
 * The import runs in a button callback: when the ledger's search still does not
   find the pasted text afterwards (a transaction uid recorded on its checkout, for
   example), the box is set to the imported record's reference so it is shown.
+* A card number is refused before it goes anywhere: the box's ``on_change`` callback
+  (which runs before the script) empties the box, so the number never reaches
+  ``?q=`` (the address bar, the browser's history, a shared link), the ledger search
+  or the page; a ``?q=`` that carries one is dropped the same way
+  (:func:`console.ui.lookup_view.holds_card_number` decides).
 * Everything shown from the query, the records and the providers goes through
   :func:`console.ui.text.plain`.
 """
@@ -47,15 +52,35 @@ HOW_TO = (
     "tracking number, a bePaid uid — or a console reference like **B123** or **S45**."
 )
 CURRENCIES = ("RUB", "BYN", "EUR", "USD", "KZT")
+CARD_REFUSED = (
+    "That looks like a card number, so it was not searched for: card numbers are never "
+    "looked up or stored here. Search by the payment's id, tracking id, pay link or the "
+    "customer's e-mail instead."
+)
+
+
+def refuse_card_number() -> None:
+    """The box's ``on_change``: a card number is wiped before the script sees it."""
+    if lookup_view.holds_card_number(st.session_state.get(QUERY_KEY) or ""):
+        st.session_state[QUERY_KEY] = ""
+        st.session_state[FLASH_KEY] = ("error", CARD_REFUSED)
 
 
 def search_box() -> str:
     """The search text; follows ``?q=`` when the URL brings a new one, and sets it."""
     wanted = st.query_params.get("q", "")
+    if wanted and lookup_view.holds_card_number(wanted):  # a link made with a card number in it
+        del st.query_params["q"]
+        st.session_state[FLASH_KEY] = ("error", CARD_REFUSED)
+        wanted = ""
     if wanted and wanted != st.session_state.get(URL_SEEN_KEY):
         st.session_state[QUERY_KEY] = wanted
     query = st.text_input(
-        SEARCH_LABEL, key=QUERY_KEY, placeholder=PLACEHOLDER, icon=":material/search:"
+        SEARCH_LABEL,
+        key=QUERY_KEY,
+        placeholder=PLACEHOLDER,
+        icon=":material/search:",
+        on_change=refuse_card_number,
     ).strip()
     st.session_state[URL_SEEN_KEY] = query
     if query:
