@@ -2,8 +2,8 @@
 with their QR codes, pay forms with preview / source / download, and expiry countdowns.
 
 The pure helpers at the top (:func:`currency_choices`, :func:`countdown`,
-:func:`unplaced_errors`, :func:`blank_to_none`) know nothing about Streamlit and are
-tested directly; the widgets below only render.
+:func:`unplaced_errors`, :func:`blank_to_none`, :func:`preview_form`) know nothing
+about Streamlit and are tested directly; the widgets below only render.
 
 How inline errors work on the pages: a form's submit button has an ``on_click``
 callback that reads the submitted values from ``st.session_state``, calls
@@ -92,6 +92,21 @@ def countdown(expires_at: datetime | None, now: datetime, tz: tzinfo) -> str:
     return f"expired {_span(-left)} ago ({at})"
 
 
+def preview_form(snippet: str) -> str:
+    """The pay form as previewed on a console page: it opens the payment page in a new
+    tab (without telling it the console's address), so pressing *Pay* in the preview
+    never takes the console's own tab away. The form to copy and download is left as
+    it is: on the merchant's site the payer stays in one tab.
+
+    Raises:
+        ValueError: ``snippet`` is not a form made by ``console.payform.render_pay_form``.
+    """
+    opening = "<form "
+    if not snippet.startswith(opening):
+        raise ValueError("A pay form preview needs a <form> snippet.")
+    return f'{opening}target="_blank" rel="noopener noreferrer" {snippet[len(opening) :]}'
+
+
 # -- widgets ----------------------------------------------------------------------------
 
 
@@ -158,9 +173,9 @@ def pay_form_panel(form: PayForm, settings: Settings, *, key: str, file_stem: st
     except ValidationError as exc:
         st.warning(titled("The pay form is not shown", exc.message), icon=":material/block:")
         return
-    st.caption("Preview: the button sends the payer to the payment system.")
+    st.caption("Preview: the button opens the payment system's page in a new tab.")
     with st.container(border=True):
-        st.html(snippet)
+        st.html(preview_form(snippet))
     st.code(snippet, language="html")
     st.download_button(
         "Download the form (.html)",
