@@ -128,6 +128,30 @@ def test_a_form_to_an_unexpected_host_is_not_shown(console_env, tmp_path):
     assert not at.html and not at.code and not at.download_button
 
 
+@pytest.mark.parametrize(
+    ("status", "demo", "said"),
+    [
+        (BillStatus.CREATING, False, "still being confirmed"),
+        (BillStatus.PENDING, True, "Demo data"),
+        (BillStatus.PENDING, False, "No pay link or form is recorded"),
+    ],
+    ids=["creating", "demo", "imported"],
+)
+def test_a_bill_without_link_or_form_says_why(console_env, tmp_path, status, demo, said):
+    path = console_env(tmp_path / "ledger.db")
+    with Ledger(path) as ledger:
+        ledger.create_bill(
+            provider="begateway", kind="apm", tracking_id="t-1", amount=990, currency="BYN",
+            status=status, demo=demo, extra={"method_type": "erip"},
+        )  # fmt: skip
+    at = open_page("pay_links")
+    assert not at.exception
+    [info] = [as_shown(i.value) for i in at.info]
+    assert said in info
+    if status != BillStatus.CREATING:  # nothing is being confirmed for these
+        assert "being confirmed" not in info
+
+
 def test_pages_of_links(console_env, tmp_path):
     path = console_env(tmp_path / "ledger.db")
     with Ledger(path) as ledger:

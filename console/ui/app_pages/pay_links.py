@@ -27,6 +27,7 @@ from console.errors import ConsoleError
 from console.ledger import BILL_KINDS, Bill, OpenItem
 from console.money import format_money
 from console.payform import form_from_json
+from console.status import BillStatus
 from console.ui import context
 from console.ui.forms import PAY_LINKS_LISTED, countdown, pay_form_panel, pay_link_panel
 from console.ui.text import plain, titled
@@ -68,6 +69,21 @@ def refresh(ref: str) -> None:
         st.session_state[NOTICE] = (ref, plain(answer.message), True)
 
 
+def without_link_words(bill: Bill) -> str:
+    """Why an open bill shows neither a pay link nor a form."""
+    if bill.status.value == BillStatus.CREATING.value:  # by value: see console.explain
+        return "No pay link yet: the provider's answer is still being confirmed."
+    if bill.demo:
+        return (
+            "Demo data (made by merchant-console demo): it exists at no provider, "
+            "so it has no pay link or form."
+        )
+    return (
+        "No pay link or form is recorded for this bill (the provider did not give one, "
+        "or it was imported without one). Check status asks the provider about it."
+    )
+
+
 def link_card(bill: Bill, now: datetime, *, may_refresh: bool) -> None:
     settings = context.settings()
     with st.container(border=True, key=f"pl_bill_{bill.id}"):
@@ -94,7 +110,7 @@ def link_card(bill: Bill, now: datetime, *, may_refresh: bool) -> None:
             with st.expander("Pay form", expanded=True):
                 pay_form_panel(form, settings, key=f"pl_form_{bill.id}", file_stem=stem)
         if not bill.pay_url and form is None:
-            st.info("No pay link yet: the provider's answer is still being confirmed.")
+            st.info(without_link_words(bill))
 
 
 def main() -> None:
