@@ -10,7 +10,9 @@ ids, e-mails) goes through :func:`console.ui.text.plain` first. Long lists use
 
 Colours follow one rule everywhere: green = money arrived or the subscription is
 paying, blue/grey = waiting or closed without money, orange = needs attention soon,
-red = money went wrong.
+red = money went wrong. A colour is never the only sign: the status word is always
+beside its mark (colour-blind eyes, and machines without an emoji font, which draw
+the marks as empty boxes).
 """
 
 from __future__ import annotations

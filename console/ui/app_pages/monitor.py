@@ -194,7 +194,7 @@ def status_line(
         more = f" (and {len(report.errors) - 3} more)" if len(report.errors) > 3 else ""
         st.warning(
             f"Could not check {len(report.errors)} item(s): {plain(shown)}{more}",
-            icon="⚠️",
+            icon=":material/warning:",
         )
 
 
@@ -279,7 +279,7 @@ def finished_section(look: Look, tz: str, marked: set[str]) -> None:
     rows = [
         {
             "ref": f"[{item.ref}](lookup?q={item.ref})",
-            "new": "●" if item.ref in marked else "",
+            "new": "● new" if item.ref in marked else "",
             "change": status_view.change_words(item.before, status_view.status_label(item.status)),
             "kind": item.kind,
             "amount": status_view.money(item.amount, item.currency),
