@@ -15,13 +15,14 @@ from console.ui import context
 from console.ui.login import require_user
 from console.ui.overview import render_mode_badge
 from console.ui.registry import page_path, pages_for
+from console.ui.text import titled
 
 st.set_page_config(page_title="Merchant Console", page_icon="💳", layout="wide")
 
 try:
     settings = context.settings()
 except ConsoleError as exc:
-    st.error(f"**{exc.title}** — {exc.message}")
+    st.error(titled(exc.title, exc.message))
     st.stop()
 
 actor = require_user(settings, context.authority())  # stops the run until signed in

@@ -2,8 +2,8 @@
 with their QR codes, pay forms with preview / source / download, and expiry countdowns.
 
 The pure helpers at the top (:func:`currency_choices`, :func:`countdown`,
-:func:`unplaced_errors`, :func:`blank_to_none`) know nothing about Streamlit and are
-tested directly; the widgets below only render.
+:func:`unplaced_errors`, :func:`blank_to_none`, :func:`preview_form`) know nothing
+about Streamlit and are tested directly; the widgets below only render.
 
 How inline errors work on the pages: a form's submit button has an ``on_click``
 callback that reads the submitted values from ``st.session_state``, calls
@@ -33,6 +33,7 @@ from console.payform import (
     standalone_page,
 )
 from console.providers import PayForm
+from console.ui.text import plain, titled
 from console.validation import FORM
 
 #: The currencies most merchants here bill in, offered first.
@@ -91,27 +92,43 @@ def countdown(expires_at: datetime | None, now: datetime, tz: tzinfo) -> str:
     return f"expired {_span(-left)} ago ({at})"
 
 
+def preview_form(snippet: str) -> str:
+    """The pay form as previewed on a console page: it opens the payment page in a new
+    tab (without telling it the console's address), so pressing *Pay* in the preview
+    never takes the console's own tab away. The form to copy and download is left as
+    it is: on the merchant's site the payer stays in one tab.
+
+    Raises:
+        ValueError: ``snippet`` is not a form made by ``console.payform.render_pay_form``.
+    """
+    opening = "<form "
+    if not snippet.startswith(opening):
+        raise ValueError("A pay form preview needs a <form> snippet.")
+    return f'{opening}target="_blank" rel="noopener noreferrer" {snippet[len(opening) :]}'
+
+
 # -- widgets ----------------------------------------------------------------------------
 
 
 def show_failure(error: ConsoleError) -> None:
     """A console error as a title and a sentence (never a traceback)."""
-    st.error(f"**{error.title}** — {error.message}", icon=":material/error:")
+    st.error(titled(error.title, error.message), icon=":material/error:")
 
 
 def field_error(errors: Mapping[str, str], name: str) -> None:
-    """The message for ``name``, right where it is called (under its field)."""
+    """The message for ``name``, right where it is called (under its field); messages
+    can quote what was typed or what the provider said, so they are shown plain."""
     if name in errors:
-        st.error(errors[name], icon=":material/error:")
+        st.error(plain(errors[name]), icon=":material/error:")
 
 
 def form_errors(errors: Mapping[str, str], shown_fields: Iterable[str]) -> None:
     """The messages no field on the form shows (``form`` first, then the rest by name)."""
     rest = unplaced_errors(errors, shown_fields)
     if FORM in rest:
-        st.error(rest.pop(FORM), icon=":material/error:")
+        st.error(plain(rest.pop(FORM)), icon=":material/error:")
     for name, message in rest.items():
-        st.error(f"{name}: {message}", icon=":material/error:")
+        st.error(plain(f"{name}: {message}"), icon=":material/error:")
 
 
 def pay_link_panel(url: str, *, key: str, file_stem: str) -> None:
@@ -120,7 +137,7 @@ def pay_link_panel(url: str, *, key: str, file_stem: str) -> None:
     try:
         png, svg = qr_png(url), qr_svg(url)
     except ValidationError as exc:
-        st.warning(f"No QR code: {exc.message}")
+        st.warning(f"No QR code: {plain(exc.message)}")
         return
     st.image(png, caption="Scan to pay", width=220)
     left, right = st.columns(2)
@@ -154,11 +171,11 @@ def pay_form_panel(form: PayForm, settings: Settings, *, key: str, file_stem: st
             sandbox_origin=sandbox_origin_of(settings),
         )
     except ValidationError as exc:
-        st.warning(f"**The pay form is not shown** — {exc.message}", icon=":material/block:")
+        st.warning(titled("The pay form is not shown", exc.message), icon=":material/block:")
         return
-    st.caption("Preview: the button sends the payer to the payment system.")
+    st.caption("Preview: the button opens the payment system's page in a new tab.")
     with st.container(border=True):
-        st.html(snippet)
+        st.html(preview_form(snippet))
     st.code(snippet, language="html")
     st.download_button(
         "Download the form (.html)",

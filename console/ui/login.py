@@ -30,6 +30,7 @@ from console.config import Settings, check_users_for_console
 from console.errors import ConfigError
 from console.sessions import SESSION_COOKIE, Authority, SessionEnded
 from console.ui.navigate import go_to
+from console.ui.text import plain, titled
 from console.web import SSO_START_PARAM, is_loopback, login_url
 
 LOCAL_CAPTION = "Local mode: no users configured — the console listens on 127.0.0.1 only"
@@ -42,7 +43,7 @@ def require_user(settings: Settings, authority: Authority) -> Actor:
     try:
         check_users_for_console(settings)
     except ConfigError as exc:
-        st.error(f"**{exc.title}** — {exc.message}")
+        st.error(titled(exc.title, exc.message))
         st.stop()
     if settings.is_local:
         _refuse_unless_loopback()
@@ -90,7 +91,7 @@ def _single_sign_on(settings: Settings, authority: Authority) -> Actor | None:
         st.stop()
     except PermissionDenied as exc:
         st.title("Merchant Console")
-        st.error(exc.message, icon=":material/block:")
+        st.error(plain(exc.message), icon=":material/block:")
         st.button("Log out", on_click=st.logout, key="login_sso_logout")
         st.stop()
     return None
@@ -112,7 +113,7 @@ def _send_to_sign_in(ended: SessionEnded | None) -> None:
         target += ("&" if "?" in target else "?") + f"notice={notice}"
     st.title("Merchant Console")
     message = ended.message if ended else "Please sign in to use the console."
-    st.info(message, icon=":material/login:")
+    st.info(plain(message), icon=":material/login:")
     st.markdown(f"[Sign in]({target})")
     go_to(target)
     st.stop()
@@ -141,7 +142,7 @@ def _refuse_unless_loopback() -> None:
 
 
 def _account_sidebar(actor: Actor, authority: Authority) -> None:
-    st.sidebar.caption(f"Signed in as **{actor.name}** ({actor.role.value})")
+    st.sidebar.caption(f"Signed in as **{plain(actor.name)}** ({actor.role.value})")
     st.sidebar.button("Log out", key="login_logout", on_click=_log_out, args=(actor, authority))
 
 

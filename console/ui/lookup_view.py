@@ -9,17 +9,25 @@ shows up as raw JSON instead of disappearing.
 :func:`importable` decides whether offering "look for it at the providers" makes
 sense for a query the ledger does not know: an e-mail address or a console
 reference (``B123``) exists only in the ledger, so no provider lookup can find it.
+
+:func:`holds_card_number` is why a query is refused before it is searched or put in
+the page's address: ``console.validation``'s card-number guard (13-19 Luhn-valid
+digits), except for a well-formed UUID (a Payture bill id), whose digit groups can
+pass the check.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable
 from typing import Any, cast
 
 from console.explain import is_bill
 from console.ledger import Bill, Subscription
-from console.ui.status_view import local_time, md_escape, money, status_label
+from console.ui.status_view import local_time, money, status_label
+from console.ui.text import plain
+from console.validation import find_card_number
 
 KIND_WORDS = {
     "card_link": "card pay link",
@@ -71,8 +79,8 @@ def match_rows(records: Iterable[Bill | Subscription], tz: str) -> list[dict[str
             "kind": KIND_WORDS.get(kind_of(record), kind_of(record)),
             "status": status_label(record.status),
             "amount": money(record.amount, record.currency),
-            "customer": md_escape(record.customer_email or ""),
-            "tracking id": md_escape(record.tracking_id),
+            "customer": plain(record.customer_email),
+            "tracking id": plain(record.tracking_id),
             f"created ({tz})": local_time(record.created_at, tz),
         }
         for record in records
@@ -80,9 +88,11 @@ def match_rows(records: Iterable[Bill | Subscription], tz: str) -> list[dict[str
 
 
 def record_facts(record: Bill | Subscription, tz: str) -> list[dict[str, str]]:
-    """The record's facts as ``{"": label, "value": value}`` rows (empty values left out)."""
+    """The record's facts as ``{"": label, "value": value}`` rows (empty values left out),
+    values ready for ``st.table`` (text from people and providers through :func:`plain`)."""
+    native = plain(record.native_status) or "—"
     rows: list[tuple[str, Any]] = [
-        ("Status", f"{status_label(record.status)} (provider: {record.native_status or '—'})"),
+        ("Status", f"{status_label(record.status)} (provider: {native})"),
         ("Kind", KIND_WORDS.get(kind_of(record), kind_of(record))),
         ("Provider", PROVIDER_WORDS.get(record.provider, record.provider)),
         ("Amount", money(record.amount, record.currency)),
@@ -92,15 +102,15 @@ def record_facts(record: Bill | Subscription, tz: str) -> list[dict[str, str]]:
     else:
         record = cast(Bill, record)
         rows += [
-            ("Description", md_escape(record.description or "")),
+            ("Description", plain(record.description)),
             ("Paid at", local_time(record.paid_at, tz)),
             ("Expires at", local_time(record.expires_at, tz)),
         ]
     rows += [
-        ("Customer e-mail", md_escape(record.customer_email or "")),
-        ("Tracking id", md_escape(record.tracking_id)),
-        ("Provider id", md_escape(record.provider_id or "")),
-        ("Token / session id", md_escape(record.token or "")),
+        ("Customer e-mail", plain(record.customer_email)),
+        ("Tracking id", plain(record.tracking_id)),
+        ("Provider id", plain(record.provider_id)),
+        ("Token / session id", plain(record.token)),
         (f"Created ({tz})", local_time(record.created_at, tz)),
         (f"Updated ({tz})", local_time(record.updated_at, tz)),
         ("Mode", _mode(record)),
@@ -117,13 +127,13 @@ def _subscription_facts(sub: Subscription, tz: str) -> list[tuple[str, Any]]:
         else ""
     )
     return [
-        ("Plan", md_escape(f"{sub.plan_title or sub.plan_id or '—'}, every {every}")),
+        ("Plan", plain(f"{sub.plan_title or sub.plan_id or '—'}, every {every}")),
         ("Trial", trial),
         ("Paid cycles", str(sub.paid_cycles)),
         ("Next charge", local_time(sub.renew_at, tz)),
         ("Paid up to", local_time(sub.active_to, tz)),
         ("Canceled at", local_time(sub.canceled_at, tz)),
-        ("Cancel reason", md_escape(sub.cancel_reason or "")),
+        ("Cancel reason", plain(sub.cancel_reason)),
     ]
 
 
@@ -146,7 +156,7 @@ def extra_facts(record: Bill | Subscription) -> list[tuple[str, str]]:
             value = payer_line(value)
         elif isinstance(value, bool):
             value = "yes" if value else "no"
-        facts.append((label, md_escape(value)))
+        facts.append((label, plain(value)))
     return facts
 
 
@@ -169,3 +179,12 @@ def importable(query: str) -> bool:
     if not text or _CONSOLE_REF.match(text):
         return False
     return not ("@" in text and "/" not in text)
+
+
+def holds_card_number(query: str) -> bool:
+    """Whether ``query`` holds what looks like a card number (a UUID never does)."""
+    try:
+        uuid.UUID(query.strip())
+    except ValueError:
+        return find_card_number(query) is not None
+    return False

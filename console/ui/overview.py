@@ -1,4 +1,9 @@
-"""The mode badge every page shows under the router: SANDBOX (test money) or LIVE."""
+"""The mode badge every page shows under the router: SANDBOX (test money) or LIVE.
+
+The word says the mode; the icon is one of Streamlit's bundled Material Symbols,
+which every browser draws (an emoji would be an empty box where no emoji font is
+installed).
+"""
 
 from __future__ import annotations
 
@@ -15,10 +20,10 @@ def render_mode_badge(settings: Settings) -> None:
         st.warning(
             f"**SANDBOX** — test money only; providers are emulated at {settings.sandbox_url}. "
             + clock_words(context.clock()),
-            icon="🧪",
+            icon=":material/science:",
         )
     else:
-        st.info("**LIVE** — real providers, real money.", icon="🔴")
+        st.info("**LIVE** — real providers, real money.", icon=":material/bolt:")
 
 
 def clock_words(clock: object) -> str:

@@ -5,16 +5,18 @@ Streamlit); the few ``render_*`` functions put them on the page. Tables of a few
 rows (a timeline, payments, facts) use ``st.table``: static HTML, so a person can
 select and copy an id from it and a browser test can read it. ``st.table`` renders
 Markdown in its cells, so text that comes from outside (provider details, tracking
-ids, e-mails) goes through :func:`md_escape` first. Long lists use ``st.dataframe``.
+ids, e-mails) goes through :func:`console.ui.text.plain` first. Long lists use
+``st.dataframe``, whose cells are never Markdown.
 
 Colours follow one rule everywhere: green = money arrived or the subscription is
 paying, blue/grey = waiting or closed without money, orange = needs attention soon,
-red = money went wrong.
+red = money went wrong. A colour is never the only sign: the status word is always
+beside its mark (colour-blind eyes, and machines without an emoji font, which draw
+the marks as empty boxes).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,9 +27,9 @@ import streamlit as st
 from console.explain import Explanation, duration_words
 from console.ledger import Payment, StatusEvent
 from console.money import format_money
+from console.ui.text import plain
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~:$])")
 
 #: Streamlit colour per console status value (bills and subscriptions share the words).
 STATUS_COLOUR: dict[str, str] = {
@@ -63,12 +65,6 @@ _TONE_ICON = {
     "warning": ":material/schedule:",
     "error": ":material/error:",
 }
-
-
-def md_escape(text: object) -> str:
-    """``text`` with Markdown's special characters backslash-escaped, so a cell shows it
-    literally (an ``order_*1*`` tracking id, a ``:red[...]`` in a provider message)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 def status_colour(status: object) -> str:
@@ -122,9 +118,9 @@ def timeline_rows(events: Iterable[StatusEvent], tz: str) -> list[dict[str, str]
         {
             f"when ({tz})": local_time(event.at, tz),
             "change": change_words(event.from_status, event.to_status),
-            "provider status": md_escape(event.native_status or ""),
-            "source": event.source,
-            "detail": md_escape(event.detail or ""),
+            "provider status": plain(event.native_status),
+            "source": plain(event.source),
+            "detail": plain(event.detail),
         }
         for event in events
     ]
@@ -137,7 +133,7 @@ def payment_rows(payments: Iterable[Payment], tz: str) -> list[dict[str, str]]:
             f"when ({tz})": local_time(payment.at, tz),
             "kind": payment.kind,
             "amount": money(payment.amount, payment.currency),
-            "provider transaction": md_escape(payment.provider_txn_id),
+            "provider transaction": plain(payment.provider_txn_id),
         }
         for payment in payments
     ]
@@ -162,10 +158,14 @@ def highlight_rows(rows: Sequence[dict[str, Any]], marked: set[str], *, key: str
 
 
 def render_explanation(explanation: Explanation) -> None:
-    """The plain-language summary in a box coloured by its tone, the next step in bold."""
+    """The plain-language summary in a box coloured by its tone, the next step in bold.
+
+    Both sentences quote what people and providers wrote (a cancel reason, a decline
+    message, a payment method), so each is shown through :func:`plain` as a whole.
+    """
     box = _TONE_RENDER[explanation.tone]
     box(
-        f"{explanation.what_happened}\n\n**Next:** {explanation.next_step}",
+        f"{plain(explanation.what_happened)}\n\n**Next:** {plain(explanation.next_step)}",
         icon=_TONE_ICON[explanation.tone],
     )
 

@@ -25,6 +25,7 @@ from console.ui.context import ACTOR_KEY
 from console.ui.registry import PAGES_DIR
 from provider_sandbox.app import create_app
 from provider_sandbox.core import SandboxConfig
+from tests.support.markdown import as_shown
 from tests.support.servers import free_port, serve
 
 
@@ -91,13 +92,14 @@ def flat(at: AppTest) -> list:
 
 
 def error_under(at: AppTest, key: str) -> str | None:
-    """The error drawn right after the widget with ``key`` (the inline message), if any."""
+    """The error drawn right after the widget with ``key`` (the inline message), if any,
+    as the browser shows it."""
     elements = flat(at)
     for index, element in enumerate(elements):
         if getattr(element, "key", None) == key or getattr(element, "id", None) == key:
             following = elements[index + 1] if index + 1 < len(elements) else None
             if following is not None and following.type == "error":
-                return following.value
+                return as_shown(following.value)
             return None
     raise AssertionError(f"no widget with key {key!r} on the page")
 
@@ -126,4 +128,5 @@ def fill(at: AppTest, values: dict[str, object]) -> AppTest:
 
 
 def texts(at: AppTest, kind: str) -> str:
-    return " ".join(str(element.value) for element in getattr(at, kind))
+    """Every element of ``kind`` (``success``, ``error``…) as the browser shows its text."""
+    return " ".join(as_shown(str(element.value)) for element in getattr(at, kind))

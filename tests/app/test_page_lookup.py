@@ -22,6 +22,7 @@ from console.ui.context import ACTOR_KEY
 from console.ui.registry import PAGES_DIR
 from provider_sandbox.app import create_app
 from provider_sandbox.core import SandboxConfig
+from tests.support.markdown import as_shown
 from tests.support.servers import free_port, serve
 
 PAGE = PAGES_DIR / "lookup.py"
@@ -183,7 +184,7 @@ def test_each_kind_of_query_finds_its_record_and_sets_the_url(
 def test_a_paid_link_shows_what_happened_its_timeline_and_payment(use_ledger, shop_ledger):
     use_ledger(shop_ledger)
     at = open_lookup("order-981")
-    assert at.success[0].value.startswith("Paid 100.00 BYN on 2024-05-31 12:07 +03.")
+    assert as_shown(at.success[0].value).startswith("Paid 100.00 BYN on 2024-05-31 12:07 +03.")
     timeline = table_with(at, "change")
     assert list(timeline["change"]) == ["∅ → pending", "pending → paid"]
     assert list(timeline["when (Europe/Minsk)"]) == ["2024-05-31 12:00:00", "2024-05-31 12:07:00"]
@@ -205,7 +206,7 @@ def test_a_deep_link_runs_the_search(use_ledger, shop_ledger):
     at = open_lookup("S1")
     assert at.text_input(key="lk_query").value == "S1"
     assert shown(at) == "S1 · subscription · 12.00 EUR"
-    assert at.success[0].value.startswith("Active (12.00 EUR every month)")
+    assert as_shown(at.success[0].value).startswith("Active (12.00 EUR every month)")
 
 
 def test_an_email_with_several_records_offers_a_pick(use_ledger, shop_ledger):
@@ -232,7 +233,7 @@ def test_not_found_says_so_and_offers_an_import_only_where_it_can_work(
     use_ledger(shop_ledger)
     at = open_lookup(query, actor)
     assert not at.exception
-    assert at.warning[0].value.startswith("Nothing in the ledger matches")
+    assert as_shown(at.warning[0].value).startswith("Nothing in the ledger matches")
     assert bool([b for b in at.button if b.key == "lk_import"]) == offers_import
     assert not at.subheader
 
@@ -285,12 +286,13 @@ def test_check_with_provider_now_records_the_payment(use_ledger, tmp_path, sandb
             customer_email="anna@example.com",
         )  # fmt: skip
     at = open_lookup("anna@example.com")
-    assert at.info[0].value.startswith("The customer has not paid yet")
+    assert as_shown(at.info[0].value).startswith("The customer has not paid yet")
     pay(sandbox, made.bill.token)  # the notification goes nowhere: only a check can tell
 
     at.button(key="lk_refresh").click().run()
-    assert at.success[0].value == f"{made.ref}: pending → paid, 1 new payment(s) recorded."
-    assert at.success[1].value.startswith("Paid 12.50 BYN on ")
+    said = as_shown(at.success[0].value)
+    assert said == f"{made.ref}: pending → paid, 1 new payment(s) recorded."
+    assert as_shown(at.success[1].value).startswith("Paid 12.50 BYN on ")
     assert list(table_with(at, "change")["change"])[-1] == "pending → paid"
     assert list(table_with(at, "kind")["amount"]) == ["12.50 BYN"]
 
@@ -308,12 +310,12 @@ def test_an_object_only_the_provider_knows_is_imported_through_the_page(
     pay(sandbox, link.token)
 
     at = open_lookup(link.redirect_url)
-    assert at.warning[0].value.startswith("Nothing in the ledger matches")
+    assert as_shown(at.warning[0].value).startswith("Nothing in the ledger matches")
     at.button(key="lk_import").click().run()
     assert not at.exception
-    assert at.success[0].value.startswith("Imported as B1")
+    assert as_shown(at.success[0].value).startswith("Imported as B1")
     assert shown(at) == "B1 · card pay link · 15.00 EUR"
-    assert at.success[1].value.startswith("Paid 15.00 EUR on ")
+    assert as_shown(at.success[1].value).startswith("Paid 15.00 EUR on ")
     assert {row["source"] for row in table_with(at, "change").to_dict("records")} == {"poll"}
     assert at.query_params["q"] == link.redirect_url
 
@@ -323,4 +325,46 @@ def test_an_id_no_provider_knows_gets_a_clear_message(use_ledger, tmp_path, sand
     at = open_lookup("order-404404")
     at.button(key="lk_import").click().run()
     assert not at.exception
-    assert "No provider knows 'order-404404'" in at.error[0].value
+    assert "No provider knows 'order-404404'" in as_shown(at.error[0].value)
+
+
+# -- card numbers are never searched, echoed or put in the address -----------------------
+
+CARDS = ["4200000000000000", "4200 0000 0000 0000", "order 4012-0000-0000-1097"]
+
+
+def page_text(at: AppTest) -> str:
+    """Everything the page shows in text elements and tables (Markdown source)."""
+    parts = [str(e.value) for e in at.main if hasattr(e, "value") and not callable(e.value)]
+    return " ".join(parts)
+
+
+@pytest.mark.parametrize("card", CARDS)
+def test_a_typed_card_number_is_refused_before_it_reaches_the_url(use_ledger, shop_ledger, card):
+    use_ledger(shop_ledger)
+    at = search(open_lookup("B1"), card)  # a search was already in the address
+    assert not at.exception
+    assert "q" not in at.query_params
+    assert at.text_input(key="lk_query").value == ""  # the box is cleared
+    assert "never looked up or stored" in as_shown(at.error[0].value)
+    assert not at.subheader  # nothing was searched
+    digits = "".join(ch for ch in card if ch.isdigit())
+    assert digits[:6] not in page_text(at).replace(" ", "").replace("-", "")
+
+
+@pytest.mark.parametrize("card", CARDS)
+def test_a_link_with_a_card_number_is_dropped(use_ledger, shop_ledger, card):
+    use_ledger(shop_ledger)
+    at = open_lookup(card)
+    assert not at.exception
+    assert "q" not in at.query_params
+    assert at.text_input(key="lk_query").value == ""
+    assert "never looked up or stored" in as_shown(at.error[0].value)
+
+
+def test_a_uuid_whose_digits_pass_the_card_check_is_still_searched(use_ledger, shop_ledger):
+    use_ledger(shop_ledger)
+    bill_id = "10853451-4290-4007-81c0-5a5887adfac9"  # "1085345142904007" is Luhn-valid
+    at = search(open_lookup(), bill_id)
+    assert at.query_params["q"] == bill_id
+    assert as_shown(at.warning[0].value).startswith("Nothing in the ledger matches")

@@ -157,7 +157,7 @@ def test_a_status_changed_in_the_ledger_is_toasted_and_highlighted(use_ledger, d
     rows = open_rows(at).set_index("ref")
     assert bill.ref not in rows.index  # finished: it left the open list...
     finished = finished_rows(at).iloc[0]
-    assert (finished["ref"], finished["new"]) == (bill.ref, "●")  # ...and heads this one
+    assert (finished["ref"], finished["new"]) == (bill.ref, "● new")  # ...and heads this one
     assert rows.loc[sub.ref, "changed"] == "active → past_due"
     assert rows["changed"].astype(bool).sum() == 1
     assert int(metrics(at)["pending bills"]) == int(pending_before) - 1

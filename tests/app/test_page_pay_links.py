@@ -14,9 +14,10 @@ from console.config import load_settings
 from console.ledger import Ledger, NewBill
 from console.status import BillStatus
 from console.ui.forms import PAY_LINKS_LISTED as SCAN_LIMIT
-from console.ui.forms import countdown
+from console.ui.forms import countdown, preview_form
 from tests.app import sell_support as sell
 from tests.app.sell_support import LOCAL_ADMIN, open_page
+from tests.support.markdown import as_shown
 
 sandbox = sell.sandbox
 demo_ledger = sell.demo_ledger
@@ -76,7 +77,7 @@ def test_an_empty_ledger_says_there_is_nothing_open(console_env, tmp_path):
     console_env(tmp_path / "empty.db")
     at = open_page("pay_links")
     assert not at.exception
-    assert "No open pay links" in at.info[0].value
+    assert "No open pay links" in as_shown(at.info[0].value)
 
 
 def test_the_demo_ledger_lists_its_open_links_newest_first(console_env, demo_ledger):
@@ -111,7 +112,7 @@ def test_links_and_forms_with_qr_codes_countdowns_and_downloads(console_env, tmp
     assert any(c.value.startswith("expires in 2 h 59 min") for c in at.caption)
     assert at.code[0].value.startswith('<form action="https://pay.begateway.com/erip"')
     assert 'value="&quot;&gt;&lt;b&gt;x"' in at.code[0].value
-    assert at.html[0].value == at.code[0].value
+    assert at.html[0].value == preview_form(at.code[0].value)  # opens a new tab
     assert at.code[1].value == "https://checkout.bepaid.by/v2/checkout?token=tok1"
     assert len(at.image) == 1  # the link's QR code; a form has none
     assert {b.label for b in at.download_button} == {
@@ -129,8 +130,33 @@ def test_a_form_to_an_unexpected_host_is_not_shown(console_env, tmp_path):
         open_bill(ledger, 1, kind="apm", form=evil)
     at = open_page("pay_links")
     assert not at.exception
-    assert "not shown" in at.warning[0].value and "evil.example" in at.warning[0].value
+    warning = as_shown(at.warning[0].value)
+    assert "not shown" in warning and "evil.example" in warning
     assert not at.html and not at.code and not at.download_button
+
+
+@pytest.mark.parametrize(
+    ("status", "demo", "said"),
+    [
+        (BillStatus.CREATING, False, "still being confirmed"),
+        (BillStatus.PENDING, True, "Demo data"),
+        (BillStatus.PENDING, False, "No pay link or form is recorded"),
+    ],
+    ids=["creating", "demo", "imported"],
+)
+def test_a_bill_without_link_or_form_says_why(console_env, tmp_path, status, demo, said):
+    path = console_env(tmp_path / "ledger.db")
+    with Ledger(path) as ledger:
+        ledger.create_bill(
+            provider="begateway", kind="apm", tracking_id="t-1", amount=990, currency="BYN",
+            status=status, demo=demo, extra={"method_type": "erip"},
+        )  # fmt: skip
+    at = open_page("pay_links")
+    assert not at.exception
+    [info] = [as_shown(i.value) for i in at.info]
+    assert said in info
+    if status != BillStatus.CREATING:  # nothing is being confirmed for these
+        assert "being confirmed" not in info
 
 
 def test_pages_of_links(console_env, tmp_path):
@@ -181,8 +207,8 @@ def test_check_status_records_a_payment_and_the_link_leaves_the_list(
     sandbox.admin(f"checkouts/{made.bill.token}/pay", {"card": "4200000000000000"})
     at.button(key=f"pl_refresh_{made.bill.id}").click().run()
     assert not at.exception
-    assert at.success[0].value.startswith(f"{made.ref}:")
-    assert "No open pay links" in at.info[0].value
+    assert as_shown(at.success[0].value).startswith(f"{made.ref}:")
+    assert "No open pay links" in as_shown(at.info[0].value)
     with Ledger(path) as ledger:
         assert ledger.get_bill(made.bill.id).status == BillStatus.PAID
 

@@ -19,6 +19,7 @@ from console.demo import generate_demo
 from console.ledger import Ledger, NewBill
 from console.money import exponent
 from console.status import BillStatus
+from console.ui import tables
 from console.ui.context import ACTOR_KEY
 from console.ui.registry import PAGES_DIR
 
@@ -193,6 +194,30 @@ def test_switching_the_zone_moves_a_late_payment_to_the_next_day(use_ledger, tmp
     assert not at.exception
     assert paid_days() == [(paid_at.date() + timedelta(days=1)).isoformat()]
     assert "Europe/Minsk" in revenue_charts(at)["EUR"]["layout"]["title"]["text"]
+
+
+# UTC+14 and UTC-12: at any moment one of them is on another calendar day than UTC.
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12"])
+def test_the_default_period_is_the_last_30_days_of_the_zone_picked(use_ledger, tmp_path, zone):
+    tiny_ledger(tmp_path / "tiny.db", datetime.now(UTC) - timedelta(days=3))
+    use_ledger(tmp_path / "tiny.db", tz="UTC")
+    at = open_revenue()
+    before = tables.default_period(zone)
+    at.selectbox(key="revenue.tz").set_value(zone).run()
+    assert not at.exception
+    # (read before and after: the zone's midnight may fall between the page's read and ours)
+    assert at.date_input(key="revenue.period").value in {before, tables.default_period(zone)}
+
+
+def test_a_period_of_ones_own_stays_when_the_zone_changes(use_ledger, tmp_path):
+    tiny_ledger(tmp_path / "tiny.db", datetime.now(UTC) - timedelta(days=3))
+    use_ledger(tmp_path / "tiny.db", tz="UTC")
+    at = open_revenue()
+    chosen = (date(2024, 1, 1), date(2024, 1, 31))
+    at.date_input(key="revenue.period").set_value(chosen).run()
+    at.selectbox(key="revenue.tz").set_value("Pacific/Kiritimati").run()
+    assert not at.exception
+    assert at.date_input(key="revenue.period").value == chosen
 
 
 def test_stack_by_provider_or_kind_changes_the_traces(use_ledger, demo_ledger):

@@ -19,6 +19,7 @@ from tests.app.sell_support import (
     ledger_counts,
     open_page,
 )
+from tests.support.markdown import as_shown
 
 sandbox = sell.sandbox
 demo_ledger = sell.demo_ledger
@@ -99,7 +100,9 @@ def test_creating_a_plan_lists_it(console_env, sandbox, tmp_path):
               "sub_plan_trial_unit": "day", "sub_plan_cycles": 12})  # fmt: skip
     at.button(key="sub_plan_submit").click().run()
     assert not at.exception
-    assert any(s.value.startswith("Plan pln_") and "created" in s.value for s in at.success)
+    assert any(
+        as_shown(s.value).startswith("Plan pln_") and "created" in s.value for s in at.success
+    )
     row = table_after(at, "Reload plans").iloc[0]
     assert (row["title"], row["price"], row["every"], row["trial"], row["cycles"]) == (
         "Pro, monthly", "29.90 BYN", "1 month", "7 day", "12"

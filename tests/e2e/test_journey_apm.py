@@ -1,6 +1,6 @@
 """Journey: an alternative payment (ERIP) made on New payment; its pay form is previewed on
-the page, the payer submits it, pays on the payment system's page, and Monitor shows it
-paid."""
+the page, the payer submits it — the payment system's page opens in a new tab, the
+console stays in its own — pays there, and Monitor shows it paid."""
 
 from __future__ import annotations
 
@@ -34,11 +34,18 @@ def test_an_apm_form_is_submitted_paid_on_the_external_page_and_recorded(console
     page.get_by_role("button", name="Download the form (.html)").wait_for()
 
     preview = page.get_by_test_id("stHtml").filter(has=page.locator("form"))
-    preview.get_by_role("button", name="Pay", exact=True).click()  # the merchant's form, live
-    page.wait_for_url(f"{action}*")
-    page.get_by_text("35.00 BYN").first.wait_for()
-    page.get_by_role("button", name="Pay", exact=True).click()  # on the payment system's page
-    page.wait_for_url(lambda url: "/external/apm/" not in url, timeout=WAIT_MS)
+    with page.context.expect_page() as opened:  # the merchant's form, live, in a new tab
+        preview.get_by_role("button", name="Pay", exact=True).click()
+    payer = opened.value
+    payer.wait_for_url(f"{action}*")
+    assert payer.evaluate("document.referrer") == ""  # the console's address is not told
+    payer.get_by_text("35.00 BYN").first.wait_for()
+    payer.get_by_role("button", name="Pay", exact=True).click()  # on the payment system's page
+    payer.wait_for_url(lambda url: "/external/apm/" not in url, timeout=WAIT_MS)
+    payer.close()
+    # The console's own tab never left: the result is still on it.
+    assert page.url.startswith(console_app.url)
+    page.get_by_role("heading", name=f"{ref}: Alternative payment").wait_for()
 
     open_console_page(page, console_app, "Monitor")
     monitor_shows_finished(page, ref, "paid")

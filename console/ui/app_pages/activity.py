@@ -22,6 +22,7 @@ from console.config import Settings
 from console.health import HealthTarget, ProviderHealth, check_targets, health_targets
 from console.ledger import VERDICTS, Ledger
 from console.ui import context, tables
+from console.ui.text import plain
 
 HEALTH_TTL = 30
 LIMITS = (50, 200, 1000)
@@ -44,7 +45,7 @@ def health_section(settings: Settings, tz: str) -> None:
     st.dataframe(tables.health_table(checks, tz), hide_index=True, key="activity.health")
     down = [check.name for check in checks if not check.reachable]
     if down:
-        st.warning(f"Not reachable: {', '.join(down)}.", icon=":material/cloud_off:")
+        st.warning(f"Not reachable: {plain(', '.join(down))}.", icon=":material/cloud_off:")
     st.caption(f"Cached for {HEALTH_TTL} s; one request per provider base URL, no credentials.")
 
 
@@ -54,6 +55,8 @@ def events_section(ledger: Ledger, tz: str, limit: int) -> None:
     if not events:
         st.info("No status changes recorded yet.")
         return
+    # st.dataframe cells are never Markdown: details, reasons and provider messages in
+    # these tables show as they were written (no plain() here, or its escapes would show).
     st.dataframe(tables.events_table(events, tz), hide_index=True, key="activity.events")
 
 
@@ -85,15 +88,15 @@ def audit_section(ledger: Ledger, tz: str, limit: int) -> None:
 def configuration_section(settings: Settings) -> None:
     st.subheader("Configuration in use")
     shown = settings.masked()
-    st.table({"setting": list(shown), "value": [str(value) for value in shown.values()]})
-    st.caption(f"Read from {settings.source}. Secrets are masked.")
+    st.table({"setting": list(shown), "value": [plain(value) for value in shown.values()]})
+    st.caption(f"Read from {plain(settings.source)}. Secrets are masked.")
 
 
 def main() -> None:
     # Defence in depth: the page checks the login gate itself, whatever runs it.
     actor = context.actor()  # "Not signed in" and stop when the login gate did not run
     if "activity" not in allowed_pages(actor):
-        st.error(f"{actor.name} ({actor.role}) may not open Activity.")
+        st.error(f"{plain(actor.name)} ({actor.role}) may not open Activity.")
         return
     settings = context.settings()
     ledger = context.ledger()

@@ -20,6 +20,13 @@ Decisions:
 * The import runs in a button callback: when the ledger's search still does not
   find the pasted text afterwards (a transaction uid recorded on its checkout, for
   example), the box is set to the imported record's reference so it is shown.
+* A card number is refused before it goes anywhere: the box's ``on_change`` callback
+  (which runs before the script) empties the box, so the number never reaches
+  ``?q=`` (the address bar, the browser's history, a shared link), the ledger search
+  or the page; a ``?q=`` that carries one is dropped the same way
+  (:func:`console.ui.lookup_view.holds_card_number` decides).
+* Everything shown from the query, the records and the providers goes through
+  :func:`console.ui.text.plain`.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from console.errors import ConsoleError
 from console.explain import explain
 from console.ledger import Bill, Ledger, LookupResult, Subscription
 from console.ui import context, lookup_view, status_view
+from console.ui.text import plain, titled
 
 QUERY_KEY = "lk_query"
 URL_SEEN_KEY = "lk_url_q"  # the ?q= value the box last followed
@@ -44,15 +52,35 @@ HOW_TO = (
     "tracking number, a bePaid uid — or a console reference like **B123** or **S45**."
 )
 CURRENCIES = ("RUB", "BYN", "EUR", "USD", "KZT")
+CARD_REFUSED = (
+    "That looks like a card number, so it was not searched for: card numbers are never "
+    "looked up or stored here. Search by the payment's id, tracking id, pay link or the "
+    "customer's e-mail instead."
+)
+
+
+def refuse_card_number() -> None:
+    """The box's ``on_change``: a card number is wiped before the script sees it."""
+    if lookup_view.holds_card_number(st.session_state.get(QUERY_KEY) or ""):
+        st.session_state[QUERY_KEY] = ""
+        st.session_state[FLASH_KEY] = ("error", CARD_REFUSED)
 
 
 def search_box() -> str:
     """The search text; follows ``?q=`` when the URL brings a new one, and sets it."""
     wanted = st.query_params.get("q", "")
+    if wanted and lookup_view.holds_card_number(wanted):  # a link made with a card number in it
+        del st.query_params["q"]
+        st.session_state[FLASH_KEY] = ("error", CARD_REFUSED)
+        wanted = ""
     if wanted and wanted != st.session_state.get(URL_SEEN_KEY):
         st.session_state[QUERY_KEY] = wanted
     query = st.text_input(
-        SEARCH_LABEL, key=QUERY_KEY, placeholder=PLACEHOLDER, icon=":material/search:"
+        SEARCH_LABEL,
+        key=QUERY_KEY,
+        placeholder=PLACEHOLDER,
+        icon=":material/search:",
+        on_change=refuse_card_number,
     ).strip()
     st.session_state[URL_SEEN_KEY] = query
     if query:
@@ -63,6 +91,7 @@ def search_box() -> str:
 
 
 def show_flash() -> None:
+    """What a callback left for this run; ``text`` is Markdown made with :func:`plain`."""
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
         tone, text = flash
@@ -92,11 +121,11 @@ def check_now(record: Bill | Subscription, actor: Actor) -> Bill | Subscription:
         with st.spinner("Asking the provider…"):
             refreshed = context.billing().refresh(actor, record.ref)
     except ConsoleError as exc:
-        st.error(f"**{exc.title}** — {exc.message}")
+        st.error(titled(exc.title, exc.message))
         return record
-    st.success(refreshed.message, icon=":material/sync:")
+    st.success(plain(refreshed.message), icon=":material/sync:")
     for warning in refreshed.change.warnings:
-        st.warning(warning)
+        st.warning(plain(warning))
     return refreshed.record
 
 
@@ -117,7 +146,8 @@ def show_record(record: Bill | Subscription, ledger: Ledger, actor: Actor, tz: s
     history = ledger.history(object_type, record.id)
     payments = ledger.payments_of(object_type, record.id)
     head.markdown(
-        f"{status_view.status_badge(record.status)} provider status `{record.native_status or '—'}`"
+        f"{status_view.status_badge(record.status)} provider status "
+        f"{plain(record.native_status) or '—'}"
     )
     status_view.render_explanation(explain(record, history, payments, tz=tz))
     if record.pay_url:
@@ -145,23 +175,23 @@ def import_now(query: str, currency: str | None) -> None:
     except InvalidInput as exc:
         if "currency" in exc.errors:
             st.session_state[NEEDS_CURRENCY_KEY] = query
-            st.session_state[FLASH_KEY] = ("warning", exc.errors["currency"])
+            st.session_state[FLASH_KEY] = ("warning", plain(exc.errors["currency"]))
         else:
-            st.session_state[FLASH_KEY] = ("error", f"**{exc.title}** — {exc.message}")
+            st.session_state[FLASH_KEY] = ("error", titled(exc.title, exc.message))
         return
     except ConsoleError as exc:
-        st.session_state[FLASH_KEY] = ("error", f"**{exc.title}** — {exc.message}")
+        st.session_state[FLASH_KEY] = ("error", titled(exc.title, exc.message))
         return
     st.session_state.pop(NEEDS_CURRENCY_KEY, None)
     message = " ".join([imported.message, *imported.warnings])
-    st.session_state[FLASH_KEY] = ("success", status_view.md_escape(message))
+    st.session_state[FLASH_KEY] = ("success", plain(message))
     if not context.ledger().lookup(query):
         st.session_state[QUERY_KEY] = imported.ref
 
 
 def not_found(query: str, actor: Actor) -> None:
     st.warning(
-        f"Nothing in the ledger matches “{status_view.md_escape(query)}”.",
+        f"Nothing in the ledger matches “{plain(query)}”.",
         icon=":material/search_off:",
     )
     if not lookup_view.importable(query):
@@ -196,7 +226,7 @@ def main() -> None:
     # Defence in depth: the page checks the login gate itself, whatever runs it.
     actor = context.actor()  # "Not signed in" and stop when the login gate did not run
     if "lookup" not in allowed_pages(actor):
-        st.error(f"{actor.name} ({actor.role}) may not open Lookup.")
+        st.error(f"{plain(actor.name)} ({actor.role}) may not open Lookup.")
         return
     settings = context.settings()
     ledger = context.ledger()
@@ -210,7 +240,7 @@ def main() -> None:
     try:
         result = ledger.lookup(query)
     except ConsoleError as exc:
-        st.error(f"**{exc.title}** — {exc.message}")
+        st.error(titled(exc.title, exc.message))
         return
     if not result:
         not_found(query, actor)

@@ -28,6 +28,7 @@ from console.errors import ConsoleError
 from console.ledger import Ledger
 from console.ui import context, monitor_view, status_view, tables
 from console.ui.monitor_view import Look, StatusChange, SyncGate, SyncOutcome
+from console.ui.text import plain, titled
 
 INTERVALS = {"5 s": 5, "15 s": 15, "60 s": 60}
 ALL = "all"
@@ -100,7 +101,7 @@ def live_panel(
                 settings, ledger, actor, force=forced
             )
         except ConsoleError as exc:
-            st.error(f"**{exc.title}** — {exc.message}")
+            st.error(titled(exc.title, exc.message))
     look = last if frozen else fresh_look(ledger, provider, kind)
     assert look is not None
     status_line(look, tz, interval, paused, frozen, outcome, may_refresh)
@@ -191,7 +192,10 @@ def status_line(
     if report.errors:
         shown = "; ".join(f"{error.ref}: {error.message}" for error in report.errors[:3])
         more = f" (and {len(report.errors) - 3} more)" if len(report.errors) > 3 else ""
-        st.warning(f"Could not check {len(report.errors)} item(s): {shown}{more}", icon="⚠️")
+        st.warning(
+            f"Could not check {len(report.errors)} item(s): {plain(shown)}{more}",
+            icon=":material/warning:",
+        )
 
 
 def counts_row(look: Look) -> None:
@@ -242,7 +246,7 @@ def open_section(look: Look, tz: str, marked: set[str]) -> None:
         for item in look.items
     ]
     styled = status_view.highlight_rows(rows, {f"lookup?q={ref}" for ref in marked}, key="ref")
-    st.dataframe(
+    st.dataframe(  # cells are never Markdown: e-mails and tracking ids show as they are
         styled,
         hide_index=True,
         key="mon_open",
@@ -275,11 +279,11 @@ def finished_section(look: Look, tz: str, marked: set[str]) -> None:
     rows = [
         {
             "ref": f"[{item.ref}](lookup?q={item.ref})",
-            "new": "●" if item.ref in marked else "",
+            "new": "● new" if item.ref in marked else "",
             "change": status_view.change_words(item.before, status_view.status_label(item.status)),
             "kind": item.kind,
             "amount": status_view.money(item.amount, item.currency),
-            "provider status": status_view.md_escape(item.native_status or ""),
+            "provider status": plain(item.native_status),
             f"when ({tz})": status_view.local_time(item.at, tz),
         }
         for item in look.finished
@@ -293,7 +297,7 @@ def main() -> None:
     # Defence in depth: the page checks the login gate itself, whatever runs it.
     actor = context.actor()  # "Not signed in" and stop when the login gate did not run
     if "monitor" not in allowed_pages(actor):
-        st.error(f"{actor.name} ({actor.role}) may not open Monitor.")
+        st.error(f"{plain(actor.name)} ({actor.role}) may not open Monitor.")
         return
     settings = context.settings()
     ledger = context.ledger()

@@ -43,6 +43,7 @@ from console.ui.forms import (
     pay_link_panel,
     show_failure,
 )
+from console.ui.text import plain, titled
 
 KINDS = {"card": "Card pay link", "apm": "Alternative payment", "payture": "Payture bill"}
 BILL_KIND_TITLES = {
@@ -404,6 +405,7 @@ def _expiry_field(key: str, errors: dict[str, str]) -> None:
 
 
 def _product_label(product: Product) -> str:
+    """A product as a select box option (options are plain text, not Markdown)."""
     gift = " · gift" if product.kind == "gift" else ""
     return f"{product.title} — {format_money(product.amount, product.currency)}{gift}"
 
@@ -423,22 +425,22 @@ def result_section(actor) -> None:
     st.divider()
     st.subheader(f"{bill.ref}: {BILL_KIND_TITLES.get(bill.kind, bill.kind)}")
     if result.confirming:
-        st.info(result.message, icon=":material/hourglass_top:")
+        st.info(plain(result.message), icon=":material/hourglass_top:")
         st.button("Check again", key="np_confirm", on_click=confirm_last)
     else:
-        st.success(result.message, icon=":material/check_circle:")
+        st.success(plain(result.message), icon=":material/check_circle:")
     notice = st.session_state.get(NOTICE)
     if notice:
-        st.caption(notice)
-    about = bill.description or ""
+        st.caption(plain(notice))
+    about = plain(bill.description)
     st.markdown(
         f"**{format_money(bill.amount, bill.currency)}** · status **{bill.status.value}**"
         + (f" · {about}" if about else "")
     )
-    st.caption(f"Tracking id `{bill.tracking_id}`")
+    st.caption(f"Tracking id {plain(bill.tracking_id)}")
     gift_code = bill.extra.get("gift_code")
     if gift_code:
-        st.success(f"Gift code: **{gift_code}**", icon=":material/redeem:")
+        st.success(f"Gift code: **{plain(gift_code)}**", icon=":material/redeem:")
     if can(actor, Action.REFRESH) and not result.confirming:
         st.button(
             "Check status", key="np_refresh", on_click=refresh_last, icon=":material/refresh:"
@@ -457,7 +459,7 @@ def result_section(actor) -> None:
 def main() -> None:
     actor = context.actor()  # "Not signed in" and stop when the login gate did not run
     if "new_payment" not in allowed_pages(actor):
-        st.error(f"{actor.name} ({actor.role}) may not create payments.")
+        st.error(f"{plain(actor.name)} ({actor.role}) may not create payments.")
         return
     settings = context.settings()
     st.title("New payment")
@@ -467,7 +469,7 @@ def main() -> None:
     errors = (st.session_state.get(ERRORS) or {}).get(kind, {})
     failure = st.session_state.get(FAILURE)
     if failure:
-        st.error(f"**{failure[0]}** — {failure[1]}", icon=":material/error:")
+        st.error(titled(*failure), icon=":material/error:")
     if st.session_state.get(RESULT) is not None and st.session_state.get(RESULT_KIND) == kind:
         # Done: the result, not the filled-in form (submitting it again would be a
         # repeat). *Create another* brings a fresh form.

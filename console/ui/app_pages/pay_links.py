@@ -27,8 +27,10 @@ from console.errors import ConsoleError
 from console.ledger import BILL_KINDS, Bill, OpenItem
 from console.money import format_money
 from console.payform import form_from_json
+from console.status import BillStatus
 from console.ui import context
 from console.ui.forms import PAY_LINKS_LISTED, countdown, pay_form_panel, pay_link_panel
+from console.ui.text import plain, titled
 
 KIND_TITLES = {
     "card_link": "Card pay link",
@@ -38,7 +40,7 @@ KIND_TITLES = {
 ALL_KINDS = "all"
 PAGE_SIZES = (10, 25, 50)
 SCAN_LIMIT = PAY_LINKS_LISTED
-NOTICE = "pl_notice"  # (ref, sentence, ok) of the last status check
+NOTICE = "pl_notice"  # (ref, Markdown made with plain(), ok) of the last status check
 
 
 def open_bills(kind: str) -> tuple[list[OpenItem], int]:
@@ -62,9 +64,24 @@ def refresh(ref: str) -> None:
     try:
         answer = context.billing().refresh(context.actor(), ref)
     except ConsoleError as exc:
-        st.session_state[NOTICE] = (ref, f"**{exc.title}** — {exc.message}", False)
+        st.session_state[NOTICE] = (ref, titled(exc.title, exc.message), False)
     else:
-        st.session_state[NOTICE] = (ref, answer.message, True)
+        st.session_state[NOTICE] = (ref, plain(answer.message), True)
+
+
+def without_link_words(bill: Bill) -> str:
+    """Why an open bill shows neither a pay link nor a form."""
+    if bill.status.value == BillStatus.CREATING.value:  # by value: see console.explain
+        return "No pay link yet: the provider's answer is still being confirmed."
+    if bill.demo:
+        return (
+            "Demo data (made by merchant-console demo): it exists at no provider, "
+            "so it has no pay link or form."
+        )
+    return (
+        "No pay link or form is recorded for this bill (the provider did not give one, "
+        "or it was imported without one). Check status asks the provider about it."
+    )
 
 
 def link_card(bill: Bill, now: datetime, *, may_refresh: bool) -> None:
@@ -75,7 +92,7 @@ def link_card(bill: Bill, now: datetime, *, may_refresh: bool) -> None:
             f"**{format_money(bill.amount, bill.currency)}** · {bill.status.value}"
         )
         if bill.description:
-            st.text(bill.description)
+            st.text(bill.description)  # st.text: never Markdown
         st.caption(countdown(bill.expires_at, now, settings.timezone))
         if may_refresh and not bill.demo:
             st.button(
@@ -93,13 +110,13 @@ def link_card(bill: Bill, now: datetime, *, may_refresh: bool) -> None:
             with st.expander("Pay form", expanded=True):
                 pay_form_panel(form, settings, key=f"pl_form_{bill.id}", file_stem=stem)
         if not bill.pay_url and form is None:
-            st.info("No pay link yet: the provider's answer is still being confirmed.")
+            st.info(without_link_words(bill))
 
 
 def main() -> None:
     actor = context.actor()  # "Not signed in" and stop when the login gate did not run
     if "pay_links" not in allowed_pages(actor):
-        st.error(f"{actor.name} ({actor.role}) may not open Pay links & forms.")
+        st.error(f"{plain(actor.name)} ({actor.role}) may not open Pay links & forms.")
         return
     ledger = context.ledger()
     st.title("Pay links & forms")

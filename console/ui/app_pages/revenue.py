@@ -26,6 +26,7 @@ from console.ledger import Ledger
 from console.money import format_money
 from console.status import FINAL_SUBSCRIPTION, SubscriptionStatus
 from console.ui import charts, context, tables
+from console.ui.text import plain, titled
 
 BUCKETS = ("day", "week", "month")
 GROUPS = ("provider", "kind")
@@ -35,6 +36,20 @@ EMPTY_LEDGER = (
 )
 
 
+PERIOD_KEY = "revenue.period"
+PERIOD_DEFAULT_KEY = "revenue.period_default"  # the default the period box last got
+
+
+def follow_default_period(tz: str) -> None:
+    """Give the period box the last 30 local days *of the zone picked*, unless the person
+    chose a period of their own (then it stays as chosen whatever the zone)."""
+    default = tables.default_period(tz)
+    state = st.session_state
+    if state.get(PERIOD_KEY) in (None, state.get(PERIOD_DEFAULT_KEY)):
+        state[PERIOD_KEY] = default
+    state[PERIOD_DEFAULT_KEY] = default
+
+
 def controls(default_tz: str) -> tuple[str, date | None, date | None, str, str]:
     """The period, bucket, grouping and time zone the user picked."""
     names = tables.time_zone_names()
@@ -42,19 +57,16 @@ def controls(default_tz: str) -> tuple[str, date | None, date | None, str, str]:
         names.insert(0, default_tz)
     period_col, bucket_col, group_col, tz_col = st.columns([3, 2.4, 2, 3])
     tz = tz_col.selectbox("Time zone", names, index=names.index(default_tz), key="revenue.tz")
-    picked = period_col.date_input(
-        "Period (local days, both included)",
-        value=tables.default_period(default_tz),
-        key="revenue.period",
-    )
+    follow_default_period(tz)
+    picked = period_col.date_input("Period (local days, both included)", key=PERIOD_KEY)
     bucket = bucket_col.segmented_control(
         "Per", BUCKETS, default="day", required=True, key="revenue.bucket"
     )
     group_by = group_col.segmented_control(
         "Stack by", GROUPS, default="provider", required=True, key="revenue.group"
     )
-    # While the user is choosing, a range input holds only its first day.
-    days = tuple(picked) if picked else ()
+    # A range (the box holds a pair of days); while the user is choosing, only the first.
+    days: tuple[date, ...] = picked if isinstance(picked, tuple) else ()
     first = days[0] if days else None
     last = days[1] if len(days) > 1 else None
     return tz, first, last, bucket, group_by
@@ -158,7 +170,7 @@ def main() -> None:
     # Defence in depth: the page checks the login gate itself, whatever runs it.
     actor = context.actor()  # "Not signed in" and stop when the login gate did not run
     if "revenue" not in allowed_pages(actor):
-        st.error(f"{actor.name} ({actor.role}) may not open Revenue.")
+        st.error(f"{plain(actor.name)} ({actor.role}) may not open Revenue.")
         return
     settings = context.settings()
     ledger = context.ledger()
@@ -176,7 +188,7 @@ def main() -> None:
         revenue_section(ledger, tz=tz, first=first, last=last, bucket=bucket, group_by=group_by)
         outcomes_section(ledger, tz=tz, first=first, last=last, bucket=bucket)
     except ConsoleError as exc:
-        st.error(f"**{exc.title}** — {exc.message}")
+        st.error(titled(exc.title, exc.message))
     subscriptions_section(ledger, tz=tz)
 
 

@@ -31,7 +31,7 @@ from console.ledger import INTERVAL_UNITS, Subscription
 from console.money import format_money
 from console.providers import Plan
 from console.status import is_final
-from console.ui import context, tables
+from console.ui import context, status_view, tables
 from console.ui.forms import (
     blank_to_none,
     currency_choices,
@@ -39,6 +39,7 @@ from console.ui.forms import (
     form_errors,
     pay_link_panel,
 )
+from console.ui.text import plain, titled
 
 PLANS = "sub_plans"  # tuple[Plan, ...] read from bePaid this session
 ERRORS = "sub_errors"  # {form: {field: message}}
@@ -217,10 +218,10 @@ def _errors(form: str) -> dict[str, str]:
 def _messages(form: str) -> None:
     failure = (st.session_state.get(FAILURE) or {}).get(form)
     if failure:
-        st.error(f"**{failure[0]}** — {failure[1]}", icon=":material/error:")
+        st.error(titled(*failure), icon=":material/error:")
     notice = (st.session_state.get(NOTICE) or {}).get(form)
     if notice and not _errors(form) and not failure:
-        st.success(notice, icon=":material/check_circle:")
+        st.success(plain(notice), icon=":material/check_circle:")
 
 
 def plan_fields(prefix: str, errors: dict[str, str]) -> None:
@@ -281,6 +282,7 @@ def plan_fields(prefix: str, errors: dict[str, str]) -> None:
 
 
 def plan_label(plan: Plan) -> str:
+    """A plan as a select box option (options are plain text, not Markdown)."""
     period = plan.period
     trial = f", trial {plan.trial.interval} {plan.trial.interval_unit}" if plan.trial else ""
     return (
@@ -295,7 +297,7 @@ def load_plans(actor: Actor) -> tuple[Plan, ...] | None:
         try:
             st.session_state[PLANS] = context.billing().every_plan(actor)
         except ConsoleError as exc:
-            st.error(f"**{exc.title}** — {exc.message}", icon=":material/error:")
+            st.error(titled(exc.title, exc.message), icon=":material/error:")
             return None
     return st.session_state[PLANS]
 
@@ -311,7 +313,7 @@ def plans_tab(actor: Actor) -> None:
     if plans is not None and not plans:
         st.info("No plans at bePaid yet.")
     elif plans:
-        st.dataframe(
+        st.dataframe(  # cells are never Markdown: titles show as typed
             [
                 {
                     "id": p.id,
@@ -405,9 +407,9 @@ def created_section() -> None:
     created: CreatedSubscription | None = st.session_state.get(CREATED)
     if created is not None:
         sub = context.ledger().get_subscription(created.subscription.id) or created.subscription
-        st.markdown(f"**{sub.ref}** · {sub.plan_title or ''} · status **{sub.status.value}**")
+        st.markdown(f"**{sub.ref}** · {plain(sub.plan_title)} · status **{sub.status.value}**")
         if created.confirming:
-            st.info(created.message, icon=":material/hourglass_top:")
+            st.info(plain(created.message), icon=":material/hourglass_top:")
             st.button("Check again", key="sub_confirm", on_click=confirm_created)
         if sub.pay_url:
             st.caption("Send the payer this link: they enter their card on bePaid's page.")
@@ -422,7 +424,7 @@ def list_tab(actor: Actor) -> None:
     if not subs:
         st.info("No subscriptions yet.")
         return
-    st.dataframe(
+    st.dataframe(  # cells are never Markdown: plans and e-mails show as typed
         [
             {
                 "ref": s.ref,
@@ -455,15 +457,15 @@ def list_tab(actor: Actor) -> None:
 
 def detail(actor: Actor, sub: Subscription, tz: str) -> None:
     ledger = context.ledger()
-    st.subheader(f"{sub.ref}: {sub.plan_title or 'subscription'}")
+    st.subheader(f"{sub.ref}: {plain(sub.plan_title) or 'subscription'}")
     st.markdown(
         f"**{format_money(sub.amount, sub.currency)}** every {sub.interval} {sub.interval_unit}"
         f" · status **{sub.status.value}** · paid cycles **{sub.paid_cycles}**"
         f" · next renewal {tables.local_time(sub.renew_at, tz) or '—'}"
     )
     st.caption(
-        f"bePaid id `{sub.provider_id or '—'}` · tracking id `{sub.tracking_id}`"
-        + (f" · canceled: {sub.cancel_reason}" if sub.cancel_reason else "")
+        f"bePaid id {plain(sub.provider_id) or '—'} · tracking id {plain(sub.tracking_id)}"
+        + (f" · canceled: {plain(sub.cancel_reason)}" if sub.cancel_reason else "")
     )
     _messages("detail")
     _messages("cancel")  # here, not in the form: a canceled subscription has no form
@@ -478,26 +480,16 @@ def detail(actor: Actor, sub: Subscription, tz: str) -> None:
     if sub.pay_url and not is_final(sub.status):
         with st.expander("Pay link"):
             pay_link_panel(sub.pay_url, key="sub_detail_link", file_stem=sub.ref.lower())
-    # Tables, not dataframes: a handful of rows, readable and searchable in the page.
+    # Tables, not dataframes: a handful of rows, readable and searchable in the page
+    # (st.table renders Markdown in its cells: the rows are made with plain()).
     charges = ledger.payments_of("subscription", sub.id)
     st.markdown("**Charges**")
     if charges:
-        st.table(
-            [
-                {
-                    f"when ({tz})": tables.local_time(p.at, tz),
-                    "kind": p.kind,
-                    "amount": format_money(p.amount, p.currency),
-                    "transaction": p.provider_txn_id,
-                }
-                for p in charges
-            ],
-            hide_index=True,
-        )
+        st.table(status_view.payment_rows(charges, tz), hide_index=True)
     else:
         st.caption("No charges yet.")
     st.markdown("**History**")
-    st.table(tables.events_table(ledger.history("subscription", sub.id), tz), hide_index=True)
+    st.table(status_view.timeline_rows(ledger.history("subscription", sub.id), tz), hide_index=True)
     cancel_section(actor, sub)
 
 
@@ -525,7 +517,7 @@ def cancel_section(actor: Actor, sub: Subscription) -> None:
 def main() -> None:
     actor = context.actor()  # "Not signed in" and stop when the login gate did not run
     if "subscriptions" not in allowed_pages(actor):
-        st.error(f"{actor.name} ({actor.role}) may not open Subscriptions.")
+        st.error(f"{plain(actor.name)} ({actor.role}) may not open Subscriptions.")
         return
     st.title("Subscriptions")
     listing, subscribe, plans = st.tabs(["Subscriptions", "New subscription", "Plans"])
