@@ -1,4 +1,4 @@
-"""How fast does ``sync.refresh_open`` refresh open bills? Prints a table with ratios.
+"""How fast does ``billing.sync.refresh_open`` refresh open bills? Prints a table with ratios.
 
     python bench/sync.py --bills 2000
 
@@ -8,7 +8,7 @@ concurrently (half card pay links, a quarter APM payments, a quarter Payture
 bills), records them in a fresh ledger through the bulk path, and pays a fraction
 of them as payers would. Then, in the same run:
 
-(a)  ``sync.refresh_open`` over all N (the first pass records the payments;
+(a)  ``billing.sync.refresh_open`` over all N (the first pass records the payments;
      a second pass, with nothing left to change, is the steady monitoring cost);
 (b)  a sequential loop of single blocking GETs of the same N objects (the
      provider clients, no ledger): what a naive refresh loop would do;
@@ -39,10 +39,10 @@ from typing import Any
 
 import httpx
 
+from console.billing import DEFAULT_CONCURRENCY, Billing
 from console.config import load_settings
 from console.ledger import Ledger, now_ms
 from console.providers import BepaidClient, BeyagClient, PaytureClient
-from console.sync import DEFAULT_CONCURRENCY, refresh_open
 
 SHOP = ("361", "sandbox-secret")
 TOKEN = "sandbox-token"  # noqa: S105 - the sandbox's documented test token
@@ -256,10 +256,11 @@ def main(argv: list[str] | None = None) -> int:
                      "seconds": args.latency / 1000}  # fmt: skip
             httpx.post(f"{url}/__sandbox/faults", json=fault).raise_for_status()
 
-        first = refresh_open(settings, ledger, concurrency=args.concurrency)
+        sync = Billing(settings, ledger).sync
+        first = sync.refresh_open(concurrency=args.concurrency)
         assert first.ok, first.errors[:3]
         assert len(first.status_changes) == paid, (len(first.status_changes), paid)
-        steady = refresh_open(settings, ledger, concurrency=args.concurrency)
+        steady = sync.refresh_open(concurrency=args.concurrency)
         assert steady.ok and steady.checked == len(rows) - paid
         seq_seconds = sequential_gets(settings, rows)
         token = next(row["token"] for row in rows if row["kind"] == "card_link")

@@ -111,9 +111,45 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from console.sync import run_sync_command
+    """``merchant-console sync [--ledger PATH] [--every SECONDS]``.
 
-    return run_sync_command(Path(args.ledger) if args.ledger else None, args.every)
+    Prints one summary line per pass. One pass (no ``every``): exit code 0 when every
+    object was refreshed, 1 when some failed, 2 for a configuration or ledger problem.
+    With ``every``, passes repeat (each starting ``every`` seconds after the previous
+    one started, or at once when a pass took longer) until Ctrl+C, which ends with 0.
+    """
+    from console.billing import Billing
+
+    every = args.every
+    if every is not None and not every > 0:
+        print("--every must be a positive number of seconds.", file=sys.stderr)
+        return 2
+    try:
+        billing = Billing.open(ledger_path=Path(args.ledger) if args.ledger else None)
+    except ConsoleError as exc:
+        print(f"{exc.title}: {exc.message}", file=sys.stderr)
+        return 2
+    try:
+        while True:
+            started = time.monotonic()
+            try:
+                report = billing.sync.refresh_open()
+            except ConsoleError as exc:
+                print(f"{exc.title}: {exc.message}", file=sys.stderr)
+                return 2
+            print(report.summary(), flush=True)
+            if every is None:
+                return 0 if report.ok else 1
+            pause(max(0.0, every - (time.monotonic() - started)))
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        billing.ledger.close()
+
+
+def pause(seconds: float) -> None:
+    """Wait between sync passes (a seam for tests, which stop the loop here)."""
+    time.sleep(seconds)
 
 
 def cmd_webhooks(args: argparse.Namespace) -> int:

@@ -1,35 +1,39 @@
 """Billing: the one place where an action becomes provider calls and ledger rows.
 
-Pages hold one :class:`Billing` (``st.cache_resource``; it is thread-safe) and call
-one method per use case, passing the acting :class:`~console.auth.Actor`::
+Pages hold one :class:`Billing` (``st.cache_resource``; it is thread-safe). As in
+stripe-python, it is a facade with one small service per resource, each method a use
+case that takes the acting :class:`~console.auth.Actor`::
 
     billing = Billing.open()                       # settings + ledger from the config
-    result = billing.create_pay_link(actor, amount="12.50", currency="BYN",
-                                     description="Order 17")
+    draft = PayLinkDraft(amount="12.50", currency="BYN", description="Order 17")
+    result = billing.pay_links.create(actor, draft, idempotency_key=form_key)
     if result.confirming:                          # the provider's answer was lost
         st.info(result.message)                    # "... is being confirmed ..."
-        result = billing.confirm(actor, result.ref)
+        result = billing.objects.confirm(actor, result.ref)
 
-Use cases: ``create_pay_link``, ``create_apm_payment``, ``payture_products``,
-``create_payture_bill``, ``create_plan``, ``list_plans``, ``every_plan``, ``create_subscription``,
-``cancel_subscription``, ``refresh``, ``confirm``, ``import_object``. Bulk refresh
-is :mod:`console.sync`.
+Services: ``pay_links`` (card pay links), ``apm_payments``, ``payture_bills``
+(and their ``products``), ``plans``, ``subscriptions`` (create, cancel), ``objects``
+(refresh, confirm one object; observe and record for the notification receiver),
+``imports`` (objects made elsewhere), ``sync`` (every open object at once). Inputs are
+one value per form (``PayLinkDraft``, ``PlanDraft``, ...); plumbing is private.
 
 Every use case, in this order:
 
-1. **Permission** — ``require(actor, Action.X)``; a refusal raises
-   ``PermissionDenied`` after writing an audit row with outcome ``refused``;
-   nothing else is written and nothing is sent.
+1. **Permission, now** — the person's session and current role are checked
+   (``console.sessions.Authority.current``), then ``require(actor, Action.X)``; a
+   refusal raises ``PermissionDenied`` after writing an audit row with outcome
+   ``refused``; nothing else is written and nothing is sent.
 2. **All input checked first** (:mod:`console.validation`): one ``InvalidInput``
    carries ``{field: message}`` for every bad field; nothing written, nothing sent.
    The field names are listed in each method's docstring; ``form`` is the key for
    messages about the whole form.
 3. **A tracking id** ``mc-<link|apm|bill|sub|import>-<ULID>`` (time-sortable, unique).
 4. **The attempt is recorded before the provider is called**: a ledger row with
-   status ``creating``. Then the call; then its answer (ids, pay link or form,
-   status ``pending``) and an ``ok`` audit row, in one transaction. A crash between
-   the two leaves a ``creating`` row that a refresh resolves — never a lost or a
-   duplicated payment.
+   status ``creating``, a ``started`` audit row and the form's idempotency key
+   (``_once``), in one transaction. Then the call; then its answer (ids, pay link or
+   form, status ``pending``) and an ``ok`` audit row, in one transaction. A crash
+   between the two leaves a ``creating`` row that a refresh resolves — never a lost
+   or a duplicated payment; a repeated submit of the form gets the first one back.
 5. **Provider failures.** The ledger is history, so a failed attempt is *kept*,
    with status ``failed`` and the provider's detail in its status event, plus a
    ``failed`` audit row:
@@ -44,7 +48,7 @@ Every use case, in this order:
      after the request was sent) → the row stays ``creating``, a ``failed`` audit
      row says the outcome is unknown, and billing immediately tries to confirm it.
      The result has ``confirming=True`` and a message saying so until it is
-     resolved; ``confirm(actor, ref)`` re-checks (``console.sync`` does too).
+     resolved; ``objects.confirm(actor, ref)`` re-checks (``sync`` does too).
 
 Outcome-unknown policy (what "confirm" can and cannot find):
 
@@ -82,8 +86,21 @@ Defaults:
 
 from __future__ import annotations
 
-from console.billing._base import CREATING_GRACE, new_tracking_id
-from console.billing._bills import APM_METHODS, BillCreation
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Self
+
+from console.billing._apm_payments import APM_METHODS, ApmPayments
+from console.billing._clients import Clients
+from console.billing._core import CREATING_GRACE, Core, new_tracking_id, utc_now
+from console.billing._drafts import (
+    ApmPaymentDraft,
+    PayLinkDraft,
+    PaytureBillDraft,
+    PlanDraft,
+    SubscriptionDraft,
+)
 from console.billing._errors import (
     BillingError,
     NotCancelable,
@@ -92,8 +109,13 @@ from console.billing._errors import (
     ProviderRejectedInput,
     UnknownObject,
 )
-from console.billing._import import Importing
+from console.billing._import import Imports
+from console.billing._objects import Objects
+from console.billing._observe import Observation
 from console.billing._once import new_idempotency_key
+from console.billing._pay_links import PayLinks
+from console.billing._payture_bills import PaytureBills
+from console.billing._plans import Plans
 from console.billing._results import (
     CanceledSubscription,
     Change,
@@ -103,23 +125,80 @@ from console.billing._results import (
     Imported,
     Refreshed,
 )
-from console.billing._subscriptions import PlanDraft, SubscriptionUseCases
+from console.billing._subscriptions import Subscriptions
+from console.billing._sync import DEFAULT_CONCURRENCY, ObjectError, Sync, SyncReport
+from console.config import Settings, load_settings
+from console.ledger import Ledger
+from console.providers import BepaidClient, BeyagClient, PaytureClient
+from console.sessions import Authority, Directory
 from console.validation import FORM, InvalidInput
 
 
-class Billing(BillCreation, SubscriptionUseCases, Importing):
+class Billing:
     """Every billing use case over one settings object, one ledger and the provider clients.
 
-    ``Billing(settings, ledger, *, bepaid=None, beyag=None, payture=None, clock=...,
-    creating_grace=CREATING_GRACE, return_url=None)``; ``Billing.open()`` builds one
-    from the configuration. See the package docstring for the rules every method follows.
+    See the package docstring for the services and the rules every use case follows.
     """
+
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: Ledger,
+        *,
+        bepaid: BepaidClient | None = None,
+        beyag: BeyagClient | None = None,
+        payture: PaytureClient | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        creating_grace: timedelta = CREATING_GRACE,
+        return_url: str | None = None,
+        authority: Authority | None = None,
+    ) -> None:
+        """Build the services over ``settings`` and ``ledger``.
+
+        Args:
+            bepaid, beyag, payture: clients to use; by default each is built from
+                ``settings`` on first use (``ConfigError`` when that provider is not
+                configured).
+            clock: the current time (expiry checks, the creating grace period).
+            creating_grace: see :data:`CREATING_GRACE`.
+            return_url: where APM payers come back to when the form leaves it empty
+                (your shop's thank-you page); see the package docstring.
+            authority: who a person is *now* (session, current role); by default the
+                people of ``settings.secrets_path`` and the sessions in ``ledger``.
+        """
+        core = Core(
+            settings,
+            ledger,
+            Clients(settings, bepaid=bepaid, beyag=beyag, payture=payture),
+            authority=authority or Authority(ledger, Directory(settings.secrets_path)),
+            clock=clock,
+            creating_grace=creating_grace,
+            return_url=return_url,
+        )
+        self.settings = settings
+        self.ledger = ledger
+        self.pay_links = PayLinks(core)
+        self.apm_payments = ApmPayments(core)
+        self.payture_bills = PaytureBills(core)
+        self.plans = Plans(core)
+        self.subscriptions = Subscriptions(core)
+        self.objects = Objects(core)
+        self.imports = Imports(core, self.objects)
+        self.sync = Sync(core)
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, *, ledger_path: Path | None = None) -> Self:
+        """Billing over the configured ledger (``load_settings()`` when not given)."""
+        settings = settings or load_settings()
+        return cls(settings, Ledger(ledger_path or settings.ledger_path))
 
 
 __all__ = [
     "APM_METHODS",
     "CREATING_GRACE",
+    "DEFAULT_CONCURRENCY",
     "FORM",
+    "ApmPaymentDraft",
     "Billing",
     "BillingError",
     "CanceledSubscription",
@@ -131,10 +210,16 @@ __all__ = [
     "InvalidInput",
     "NotCancelable",
     "NotFoundAtProvider",
+    "ObjectError",
+    "Observation",
+    "PayLinkDraft",
+    "PaytureBillDraft",
     "PlanDraft",
     "ProviderFailed",
     "ProviderRejectedInput",
     "Refreshed",
+    "SubscriptionDraft",
+    "SyncReport",
     "UnknownObject",
     "new_idempotency_key",
     "new_tracking_id",

@@ -1,53 +1,48 @@
-"""Running a plan (see :mod:`console.billing._observe`) with blocking or async clients.
+"""Running a refresh plan (see :mod:`console.billing._observe`) with blocking or async clients.
 
-The driver sends each :class:`Ask` to the named client's method and hands the answer
-back to the plan; a :class:`~console.providers.ProviderError` is thrown into the plan,
-which may handle it (a 404 that means "not yet") or let it propagate to the caller.
+The driver calls each :class:`Ask` with the clients and hands the answer back to the
+plan; a :class:`~console.providers.ProviderError` is thrown into the plan, which may
+handle it (a 404 that means "not yet") or let it propagate to the caller. The same
+plans serve both: the async clients have the blocking ones' method names, returning
+awaitables, so the async driver awaits what the call returns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from console.billing._observe import Ask, Observation, Plan
+from console.billing._observe import Observation, Plan, ProviderReads
 from console.providers import ProviderError
 
 
-def run_plan(plan: Plan, ask: Callable[[Ask], Any]) -> Observation:
-    """Run ``plan`` to completion with a blocking ``ask``; return its observation."""
+def run_plan(plan: Plan, reads: ProviderReads) -> Observation:
+    """Run ``plan`` to completion with blocking clients; return its observation."""
     try:
         request = next(plan)
         while True:
             try:
-                answer = ask(request)
+                answer = request.call(reads)
             except ProviderError as exc:
                 request = plan.throw(exc)
             else:
                 request = plan.send(answer)
     except StopIteration as stop:
-        return stop.value
+        seen: Observation = stop.value
+        return seen
 
 
-async def run_plan_async(plan: Plan, ask: Callable[[Ask], Awaitable[Any]]) -> Observation:
-    """Run ``plan`` to completion with an async ``ask``; return its observation."""
+async def run_plan_async(plan: Plan, reads: Any) -> Observation:
+    """Run ``plan`` to completion with async clients (``reads`` has the
+    :class:`ProviderReads` shape, its methods returning awaitables)."""
     try:
         request = next(plan)
         while True:
             try:
-                answer = await ask(request)
+                answer = await request.call(reads)
             except ProviderError as exc:
                 request = plan.throw(exc)
             else:
                 request = plan.send(answer)
     except StopIteration as stop:
-        return stop.value
-
-
-def asker(clients: Callable[[str], Any]) -> Callable[[Ask], Any]:
-    """An ``ask`` that calls ``clients(name).<method>(arg)`` (blocking or async alike)."""
-
-    def ask(request: Ask) -> Any:
-        return getattr(clients(request.client), request.method)(request.arg)
-
-    return ask
+        seen: Observation = stop.value
+        return seen

@@ -26,10 +26,10 @@ from datetime import datetime
 from typing import Any
 
 from console.auth import Action, Actor
-from console.billing._base import new_tracking_id
+from console.billing._core import Core, Record, new_tracking_id
 from console.billing._errors import NotFoundAtProvider, ProviderFailed
+from console.billing._objects import Objects
 from console.billing._observe import Observation
-from console.billing._refresh import Refreshing
 from console.billing._results import Imported
 from console.billing._results import form_data as form_json
 from console.errors import ConfigError, ValidationError
@@ -45,6 +45,7 @@ from console.providers import (
 from console.status import BillStatus, SubscriptionStatus
 from console.validation import Fields, text
 from console.validation import currency as currency_rule
+from console.vocabulary import BillKind, Provider
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _TOKEN = re.compile(r"[0-9a-fA-F]{64}")
@@ -72,12 +73,14 @@ class Found:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class Importing(Refreshing):
-    """The import use case (it refreshes what it finds, so it builds on :class:`Refreshing`)."""
+class Imports:
+    """Objects made elsewhere, found at a provider and recorded (``billing.imports``)."""
 
-    def import_object(
-        self, actor: Actor, reference: str, *, currency: str | None = None
-    ) -> Imported:
+    def __init__(self, core: Core, objects: Objects) -> None:
+        self._core = core
+        self._objects = objects
+
+    def create(self, actor: Actor, reference: str, *, currency: str | None = None) -> Imported:
         """Find ``reference`` at the providers and record it (see the module docstring).
 
         Form fields in errors: reference, currency.
@@ -85,7 +88,8 @@ class Importing(Refreshing):
         Raises:
             PermissionDenied, InvalidInput, NotFoundAtProvider, ProviderFailed.
         """
-        self.require(actor, Action.IMPORT, "import", None, str(reference)[:60])
+        core = self._core
+        core.require(actor, Action.IMPORT, "import", None, str(reference)[:60])
         fields = Fields()
         pasted = fields.check("reference", text, reference, required=True, max_length=2048)
         code = fields.check("currency", currency_rule, currency) if currency else None
@@ -101,9 +105,9 @@ class Importing(Refreshing):
                 fields.raise_if_any()
         existing = self._already_recorded(found) or self._claim_unconfirmed(found)
         if existing is not None:
-            refreshed = self.refresh(actor, existing)
-            self.audit(actor, "import", refreshed.change.object_type, existing.id, "ok",
-                       {"already_recorded": existing.ref})  # fmt: skip
+            refreshed = self._objects.refresh(actor, existing)
+            already = {"already_recorded": existing.ref}
+            core.audit(actor, "import", refreshed.change.object_type, existing.id, "ok", already)
             return Imported(
                 refreshed.record,
                 False,
@@ -113,14 +117,17 @@ class Importing(Refreshing):
             )
         record = self._record_found(found)
         try:
-            seen = self.observe(record)
+            seen = core.observe(record)
         except ProviderError as exc:
             seen = Observation(warnings=[f"Recorded, but the status is not known yet: {exc}"])
-        change = self.record(record, seen, actor)
-        fresh = self.find(record)
-        self.audit(actor, "import", change.object_type, record.id, "ok",
-                   {"provider": found.provider, "kind": found.kind,
-                    "provider_id": found.provider_id or found.token})  # fmt: skip
+        change = core.record(record, seen, actor)
+        fresh = core.find(record)
+        detail = {
+            "provider": found.provider,
+            "kind": found.kind,
+            "provider_id": found.provider_id or found.token,
+        }
+        core.audit(actor, "import", change.object_type, record.id, "ok", detail)
         return Imported(
             fresh,
             True,
@@ -176,66 +183,91 @@ class Importing(Refreshing):
         ]
 
     def _checkout(self, token: str) -> Found:
-        checkout = self.client("bepaid").get_checkout(token)
+        checkout = self._core.clients.bepaid.get_checkout(token)
         return Found(
-            "bepaid", "card_link", checkout.amount, checkout.currency,
-            token=checkout.token, pay_url=checkout.raw.get("redirect_url"),
-            description=checkout.description, tracking_id=checkout.tracking_id,
+            "bepaid",
+            "card_link",
+            checkout.amount,
+            checkout.currency,
+            token=checkout.token,
+            pay_url=checkout.raw.get("redirect_url"),
+            description=checkout.description,
+            tracking_id=checkout.tracking_id,
             expires_at=checkout.expires_at,
-        )  # fmt: skip
+        )
 
     def _transaction(self, uid: str) -> Found:
-        tx = self.client("bepaid").get_transaction(uid)
+        tx = self._core.clients.bepaid.get_transaction(uid)
         return Found(
-            "bepaid", "card_link", tx.amount, tx.currency, provider_id=tx.uid,
-            description=tx.description, tracking_id=tx.tracking_id, created_at=tx.created_at,
+            "bepaid",
+            "card_link",
+            tx.amount,
+            tx.currency,
+            provider_id=tx.uid,
+            description=tx.description,
+            tracking_id=tx.tracking_id,
+            created_at=tx.created_at,
             extra={"transaction_only": True},
-        )  # fmt: skip
+        )
 
     def _transaction_by_tracking(self, tracking_id: str) -> Found | None:
-        found = self.client("bepaid").find_transactions(tracking_id)
+        found = self._core.clients.bepaid.find_transactions(tracking_id)
         return self._transaction(found[0].uid) if found else None
 
     def _beyag(self, uid: str) -> Found:
-        payment = self.client("beyag").get_payment(uid)
+        payment = self._core.clients.beyag.get_payment(uid)
         return Found(
-            "begateway", "apm", payment.amount, payment.currency, provider_id=payment.uid,
-            description=payment.description, tracking_id=payment.tracking_id,
-            created_at=payment.created_at, expires_at=payment.expired_at, form=payment.form,
+            "begateway",
+            "apm",
+            payment.amount,
+            payment.currency,
+            provider_id=payment.uid,
+            description=payment.description,
+            tracking_id=payment.tracking_id,
+            created_at=payment.created_at,
+            expires_at=payment.expired_at,
+            form=payment.form,
             extra={"method_type": payment.method_type} if payment.method_type else {},
-        )  # fmt: skip
+        )
 
     def _beyag_by_tracking(self, tracking_id: str) -> Found | None:
-        found = self.client("beyag").find_payments(tracking_id)
+        found = self._core.clients.beyag.find_payments(tracking_id)
         return self._beyag(found[0].uid) if found else None
 
     def _payture(self, bill_id: str) -> Found:
-        answer = self.client("payture").bill_status(bill_id)
+        answer = self._core.clients.payture.bill_status(bill_id)
         return Found(
             "payture", "payture_bill", answer.amount, answer.currency, provider_id=answer.bill_id
         )
 
     def _subscription(self, subscription_id: str) -> Found:
-        client = self.client("bepaid")
+        client = self._core.clients.bepaid
         sub = client.get_subscription(subscription_id)
         plan = sub.plan or (client.get_plan(sub.plan_id) if sub.plan_id else None)
         return Found(
-            "bepaid", "subscription", plan.amount if plan else None,
-            plan.currency if plan else None, provider_id=sub.id, token=sub.raw.get("token"),
-            pay_url=sub.redirect_url, tracking_id=sub.tracking_id, created_at=sub.created_at,
+            "bepaid",
+            "subscription",
+            plan.amount if plan else None,
+            plan.currency if plan else None,
+            provider_id=sub.id,
+            token=sub.raw.get("token"),
+            pay_url=sub.redirect_url,
+            tracking_id=sub.tracking_id,
+            created_at=sub.created_at,
             plan=plan,
-        )  # fmt: skip
+        )
 
     def _guess_currency(self, amount: int | None) -> str | None:
-        catalogue: tuple[Product, ...] = self.catalogue()
+        catalogue: tuple[Product, ...] = self._core.catalogue()
         currencies = {p.currency for p in catalogue if p.amount == amount}
         return currencies.pop() if len(currencies) == 1 else None
 
     def _already_recorded(self, found: Found) -> Bill | Subscription | None:
-        ledger = self.ledger
+        ledger = self._core.ledger
         if found.kind == "subscription":
             return ledger.find_subscription("bepaid", provider_id=found.provider_id)
         if found.extra.get("transaction_only") and found.tracking_id:
+            owner: Bill | Subscription | None
             owner = ledger.find_bill("bepaid", tracking_id=found.tracking_id)
             owner = owner or ledger.find_subscription("bepaid", tracking_id=found.tracking_id)
             if owner is not None:
@@ -250,25 +282,28 @@ class Importing(Refreshing):
         if not found.tracking_id or found.extra.get("transaction_only"):
             return None
         if found.kind == "subscription":
-            owner: Bill | Subscription | None = self.ledger.find_subscription(
+            owner: Bill | Subscription | None = self._core.ledger.find_subscription(
                 found.provider, tracking_id=found.tracking_id
             )
         else:
-            owner = self.ledger.find_bill(found.provider, tracking_id=found.tracking_id)
+            owner = self._core.ledger.find_bill(found.provider, tracking_id=found.tracking_id)
         if owner is None or owner.status.value != "creating" or owner.provider_id or owner.token:
             return None
         if isinstance(owner, Subscription):
-            self.ledger.attach_subscription_ids(
+            self._core.ledger.attach_subscription_ids(
                 owner.id, provider_id=found.provider_id, token=found.token, pay_url=found.pay_url
             )
         else:
-            self.ledger.attach_provider_ids(
-                owner.id, provider_id=found.provider_id, token=found.token,
-                pay_url=found.pay_url, form=form_json(found.form),
-            )  # fmt: skip
-        return self.find(owner)
+            self._core.ledger.attach_provider_ids(
+                owner.id,
+                provider_id=found.provider_id,
+                token=found.token,
+                pay_url=found.pay_url,
+                form=form_json(found.form),
+            )
+        return self._core.find(owner)
 
-    def _record_found(self, found: Found) -> Bill | Subscription:
+    def _record_found(self, found: Found) -> Record:
         """The ledger row for ``found`` (status pending, source poll), with its ids."""
         if found.amount is None or found.currency is None or found.amount <= 0:
             raise NotFoundAtProvider(
@@ -277,9 +312,9 @@ class Importing(Refreshing):
         extra: dict[str, Any] = {"imported": True, **found.extra}
         tracking = found.tracking_id
         taken = tracking is None or (
-            self.ledger.find_subscription(found.provider, tracking_id=tracking)
+            self._core.ledger.find_subscription(found.provider, tracking_id=tracking)
             if found.kind == "subscription"
-            else self.ledger.find_bill(found.provider, tracking_id=tracking)
+            else self._core.ledger.find_bill(found.provider, tracking_id=tracking)
         )
         if taken:
             extra["provider_tracking_id"] = tracking
@@ -288,7 +323,7 @@ class Importing(Refreshing):
         if found.kind == "subscription":
             plan = found.plan
             assert plan is not None
-            sub_id = self.ledger.create_subscription(
+            sub_id = self._core.ledger.create_subscription(
                 NewSubscription(
                     tracking_id=tracking,
                     amount=found.amount,
@@ -306,14 +341,14 @@ class Importing(Refreshing):
                     extra=extra,
                 )
             )
-            self.ledger.attach_subscription_ids(
+            self._core.ledger.attach_subscription_ids(
                 sub_id, provider_id=found.provider_id, token=found.token, pay_url=found.pay_url
             )
-            return self.find(sub_id, kind="subscription")
-        bill_id = self.ledger.create_bill(
+            return self._core.subscription(sub_id)
+        bill_id = self._core.ledger.create_bill(
             NewBill(
-                provider=found.provider,
-                kind=found.kind,
+                provider=Provider(found.provider),
+                kind=BillKind(found.kind),
                 tracking_id=tracking,
                 amount=found.amount,
                 currency=found.currency,
@@ -326,15 +361,18 @@ class Importing(Refreshing):
                 extra=extra,
             )
         )
-        self.ledger.attach_provider_ids(
-            bill_id, provider_id=found.provider_id, token=found.token, pay_url=found.pay_url,
+        self._core.ledger.attach_provider_ids(
+            bill_id,
+            provider_id=found.provider_id,
+            token=found.token,
+            pay_url=found.pay_url,
             form=form_json(found.form),
-        )  # fmt: skip
-        return self.find(bill_id, kind="bill")
+        )
+        return self._core.bill(bill_id)
 
     def _not_found(self, actor: Actor, pasted: str, problems: list[str]) -> Imported:
-        self.audit(actor, "import", None, pasted[:60], "failed",
-                   {"reference": pasted[:200], "problems": problems})  # fmt: skip
+        detail = {"reference": pasted[:200], "problems": problems}
+        self._core.audit(actor, "import", None, pasted[:60], "failed", detail)
         if problems:
             raise ProviderFailed(
                 "Not found where we could look, and some providers did not answer: "

@@ -32,34 +32,68 @@ such payment, ``canceled`` when nobody could ever have received its pay link.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from console.ledger import Bill, Subscription
 from console.providers import (
     BeyagPayment,
     Checkout,
+    PayForm,
     PaytureBillStatus,
     Transaction,
 )
 from console.providers import Subscription as ProviderSubscription
 from console.status import BillStatus, SubscriptionStatus
+from console.vocabulary import BillKind
 
 #: How many transactions bePaid returns per tracking id (newest first).
 TRACKING_ID_WINDOW = 10
 
-PROVIDER_OF_KIND = {"card_link": "bepaid", "apm": "begateway", "payture_bill": "payture"}
+T = TypeVar("T")
+
+
+# -- what a plan may ask ------------------------------------------------------------
+
+
+class BepaidReads(Protocol):
+    """The bePaid reads a plan uses (the blocking client; the async one mirrors it)."""
+
+    def get_checkout(self, token: str) -> Checkout: ...
+    def get_transaction(self, uid: str) -> Transaction: ...
+    def find_transactions(self, tracking_id: str) -> tuple[Transaction, ...]: ...
+    def get_subscription(self, subscription_id: str) -> ProviderSubscription: ...
+
+
+class BeyagReads(Protocol):
+    def get_payment(self, uid: str) -> BeyagPayment: ...
+    def find_payments(self, tracking_id: str) -> tuple[BeyagPayment, ...]: ...
+
+
+class PaytureReads(Protocol):
+    def bill_status(self, bill_id: str) -> PaytureBillStatus: ...
+
+
+class ProviderReads(Protocol):
+    """The clients a plan reads through: ``billing``'s clients, or ``sync``'s async ones."""
+
+    @property
+    def bepaid(self) -> BepaidReads: ...
+    @property
+    def beyag(self) -> BeyagReads: ...
+    @property
+    def payture(self) -> PaytureReads: ...
 
 
 @dataclass(frozen=True, slots=True)
-class Ask:
-    """One provider read: ``client`` (bepaid, beyag, payture), its ``method`` and argument."""
+class Ask(Generic[T]):
+    """One provider read, as a typed call over :class:`ProviderReads`:
+    ``Ask(lambda p: p.bepaid.get_checkout(token))``. The driver calls it with blocking
+    clients, or with async ones and awaits the result."""
 
-    client: str
-    method: str
-    arg: str
+    call: Callable[[ProviderReads], T]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +106,41 @@ class SeenPayment:
     at: datetime
 
 
+@dataclass(slots=True)
+class SeenIds:
+    """Ids and pay details the provider gave (None: nothing new)."""
+
+    provider_id: str | None = None
+    token: str | None = None
+    pay_url: str | None = None
+    form: PayForm | None = None
+    expires_at: datetime | None = None
+
+    def given(self) -> dict[str, Any]:
+        """The values that are set, by name (what differs from the row is then written)."""
+        return {
+            name: value
+            for name in ("provider_id", "token", "pay_url", "form", "expires_at")
+            if (value := getattr(self, name)) is not None
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A subscription's schedule as the provider reports it."""
+
+    renew_at: datetime | None
+    active_to: datetime | None
+    paid_cycles: int | None
+
+
 @dataclass
 class Observation:
     """What the provider said about one object, ready to be recorded.
 
     ``status`` None keeps the recorded status (the provider's native status has no
-    console mapping, or nothing was learned). ``ids`` are keyword arguments for
-    ``attach_provider_ids`` / ``attach_subscription_ids``; ``schedule`` for
-    ``update_subscription_schedule``; ``cancel`` is (reason, canceled_at).
+    console mapping, or nothing was learned). ``ids`` are what to attach to the row;
+    ``schedule`` a subscription's schedule; ``cancel`` is (reason, canceled_at).
     ``unconfirmed`` marks a creation that is still being confirmed.
     """
 
@@ -88,9 +149,9 @@ class Observation:
     at: datetime | None = None
     detail: str | None = None
     payments: list[SeenPayment] = field(default_factory=list)
-    ids: dict[str, Any] = field(default_factory=dict)
+    ids: SeenIds = field(default_factory=SeenIds)
     extra: dict[str, Any] = field(default_factory=dict)
-    schedule: dict[str, Any] = field(default_factory=dict)
+    schedule: Schedule | None = None
     cancel: tuple[str, datetime | None] | None = None
     warnings: list[str] = field(default_factory=list)
     unconfirmed: bool = False
@@ -114,11 +175,11 @@ class Snapshot:
         """The tracking id the provider knows (an import may keep the provider's in extra)."""
         extra = self.record.extra or {}
         if "provider_tracking_id" in extra:
-            return extra["provider_tracking_id"]
+            return str(extra["provider_tracking_id"])
         return self.record.tracking_id
 
 
-Plan = Generator[Ask, Any, Observation]
+Plan = Generator[Ask[Any], Any, Observation]
 
 
 def plan_for(snapshot: Snapshot) -> Plan:
@@ -126,9 +187,9 @@ def plan_for(snapshot: Snapshot) -> Plan:
     record = snapshot.record
     if isinstance(record, Subscription):
         return subscription_plan(snapshot)
-    if record.kind == "card_link":
+    if record.kind == BillKind.CARD_LINK:
         return card_link_plan(snapshot)
-    if record.kind == "apm":
+    if record.kind == BillKind.APM:
         return apm_plan(snapshot)
     return payture_plan(snapshot)
 
@@ -140,23 +201,26 @@ def card_link_plan(snapshot: Snapshot) -> Plan:
     bill = snapshot.record
     assert isinstance(bill, Bill)
     if bill.token:
-        checkout: Checkout = yield Ask("bepaid", "get_checkout", bill.token)
+        token = bill.token
+        checkout: Checkout = yield Ask(lambda p: p.bepaid.get_checkout(token))
         seen = Observation(status=checkout.status, native_status=checkout.native_status)
         _unknown_native(seen, checkout.status, checkout.native_status, "checkout")
         if checkout.expires_at and checkout.expires_at != bill.expires_at:
-            seen.ids["expires_at"] = checkout.expires_at
+            seen.ids.expires_at = checkout.expires_at
         uid = checkout.transaction_uid
         if checkout.status == BillStatus.PAID and uid:
-            seen.ids["provider_id"] = uid
+            seen.ids.provider_id = uid
             if uid not in snapshot.known_payments:
-                transaction: Transaction = yield Ask("bepaid", "get_transaction", uid)
-                _add_transaction(seen, transaction)
+                paid_uid: str = uid
+                transaction: Transaction = yield Ask(lambda p: p.bepaid.get_transaction(paid_uid))
+                _add_transaction(seen, transaction, snapshot.now)
         return seen
     if bill.provider_id:
-        transaction = yield Ask("bepaid", "get_transaction", bill.provider_id)
+        uid = bill.provider_id
+        transaction = yield Ask(lambda p: p.bepaid.get_transaction(uid))
         seen = Observation(status=transaction.status, native_status=transaction.native_status)
         _unknown_native(seen, transaction.status, transaction.native_status, "transaction")
-        _add_transaction(seen, transaction)
+        _add_transaction(seen, transaction, snapshot.now)
         return seen
     return (yield from _unconfirmed_by_charges(snapshot, "pay link"))
 
@@ -165,19 +229,20 @@ def apm_plan(snapshot: Snapshot) -> Plan:
     bill = snapshot.record
     assert isinstance(bill, Bill)
     if bill.provider_id:
-        payment: BeyagPayment = yield Ask("beyag", "get_payment", bill.provider_id)
-        return _beyag_observation(payment)
+        uid = bill.provider_id
+        payment: BeyagPayment = yield Ask(lambda p: p.beyag.get_payment(uid))
+        return _beyag_observation(payment, snapshot.now)
     tracking = snapshot.lookup_tracking_id
     found: tuple[BeyagPayment, ...] = (
-        (yield Ask("beyag", "find_payments", tracking)) if tracking else ()
+        (yield Ask(lambda p: p.beyag.find_payments(tracking))) if tracking else ()
     )
     mine = [p for p in found if p.amount == bill.amount and p.currency == bill.currency]
     if mine:
         payment = mine[0]  # newest first
-        seen = _beyag_observation(payment)
-        seen.ids.update(provider_id=payment.uid, expires_at=payment.expired_at)
-        if payment.form is not None:
-            seen.ids["form"] = payment.form
+        seen = _beyag_observation(payment, snapshot.now)
+        seen.ids = SeenIds(
+            provider_id=payment.uid, expires_at=payment.expired_at, form=payment.form
+        )
         seen.detail = "Confirmed by tracking id after the provider's answer was lost."
         if len(mine) > 1:
             seen.warnings.append(
@@ -198,7 +263,8 @@ def payture_plan(snapshot: Snapshot) -> Plan:
     if not bill.provider_id:
         # behind-api has no tracking id and no list call: nothing to look up.
         return _close_unconfirmed(snapshot, "Payture bill")
-    answer: PaytureBillStatus = yield Ask("payture", "bill_status", bill.provider_id)
+    bill_id = bill.provider_id
+    answer: PaytureBillStatus = yield Ask(lambda p: p.payture.bill_status(bill_id))
     seen = Observation(status=answer.status, native_status=answer.native_status)
     _unknown_native(seen, answer.status, answer.native_status, "bill")
     if answer.gift_code and bill.extra.get("gift_code") != answer.gift_code:
@@ -214,23 +280,23 @@ def payture_plan(snapshot: Snapshot) -> Plan:
     return seen
 
 
-def _beyag_observation(payment: BeyagPayment) -> Observation:
+def _beyag_observation(payment: BeyagPayment, now: datetime) -> Observation:
     seen = Observation(status=payment.status, native_status=payment.native_status)
     _unknown_native(seen, payment.status, payment.native_status, "payment")
     if payment.status == BillStatus.PAID and payment.amount > 0:
-        at = payment.paid_at or payment.created_at
+        at = payment.paid_at or payment.created_at or now  # undated: when it was seen
         seen.at = payment.paid_at
-        seen.payments.append(SeenPayment(payment.uid, payment.amount, payment.currency, at))  # type: ignore[arg-type]
+        seen.payments.append(SeenPayment(payment.uid, payment.amount, payment.currency, at))
     if payment.status not in (None, BillStatus.PENDING) and payment.message:
         seen.detail = payment.message
     return seen
 
 
-def _add_transaction(seen: Observation, transaction: Transaction) -> None:
+def _add_transaction(seen: Observation, transaction: Transaction, now: datetime) -> None:
     if transaction.status == BillStatus.PAID and transaction.amount > 0:
-        at = transaction.paid_at or transaction.created_at
+        at = transaction.paid_at or transaction.created_at or now
         seen.payments.append(
-            SeenPayment(transaction.uid, transaction.amount, transaction.currency, at)  # type: ignore[arg-type]
+            SeenPayment(transaction.uid, transaction.amount, transaction.currency, at)
         )
         seen.at = transaction.paid_at
     elif transaction.status in (BillStatus.FAILED, BillStatus.EXPIRED) and transaction.message:
@@ -245,39 +311,42 @@ def subscription_plan(snapshot: Snapshot) -> Plan:
     assert isinstance(sub, Subscription)
     if not sub.provider_id:
         return (yield from _unconfirmed_by_charges(snapshot, "subscription"))
-    found: ProviderSubscription = yield Ask("bepaid", "get_subscription", sub.provider_id)
+    sub_id = sub.provider_id
+    found: ProviderSubscription = yield Ask(lambda p: p.bepaid.get_subscription(sub_id))
     seen = Observation(status=found.status, native_status=found.native_status)
     _unknown_native(seen, found.status, found.native_status, "subscription")
-    seen.schedule = {
-        "renew_at": found.renew_at,
-        "active_to": found.active_to,
-        "paid_cycles": found.paid_billing_cycles,
-    }
+    seen.schedule = Schedule(found.renew_at, found.active_to, found.paid_billing_cycles)
     if found.status == SubscriptionStatus.CANCELED:
         seen.cancel = (found.cancel_reason or "Canceled at bePaid.", found.cancelled_at)
     last = found.last_transaction
     cycles_moved = (found.paid_billing_cycles or 0) != sub.paid_cycles
-    last_unknown = last is not None and last.uid not in snapshot.known_payments
-    if last_unknown and (cycles_moved or last.native_status == "successful"):  # type: ignore[union-attr]
+    if (
+        last is not None
+        and last.uid not in snapshot.known_payments
+        and (cycles_moved or last.native_status == "successful")
+    ):
         tracking = snapshot.lookup_tracking_id
         if tracking:
-            charges: tuple[Transaction, ...] = yield Ask("bepaid", "find_transactions", tracking)
-            _add_charges(seen, charges, snapshot.known_payments)
+            charges: tuple[Transaction, ...] = yield Ask(
+                lambda p: p.bepaid.find_transactions(tracking)
+            )
+            _add_charges(seen, charges, snapshot.known_payments, snapshot.now)
         else:
-            transaction: Transaction = yield Ask("bepaid", "get_transaction", last.uid)  # type: ignore[union-attr]
-            _add_charges(seen, (transaction,), snapshot.known_payments)
+            last_uid = last.uid
+            transaction: Transaction = yield Ask(lambda p: p.bepaid.get_transaction(last_uid))
+            _add_charges(seen, (transaction,), snapshot.known_payments, snapshot.now)
     return seen
 
 
 def _add_charges(
-    seen: Observation, charges: tuple[Transaction, ...], known: frozenset[str]
+    seen: Observation, charges: tuple[Transaction, ...], known: frozenset[str], now: datetime
 ) -> None:
     new = [t for t in charges if t.uid not in known]
     for transaction in new:
         if transaction.status == BillStatus.PAID and transaction.amount > 0:
-            at = transaction.paid_at or transaction.created_at
+            at = transaction.paid_at or transaction.created_at or now
             seen.payments.append(
-                SeenPayment(transaction.uid, transaction.amount, transaction.currency, at)  # type: ignore[arg-type]
+                SeenPayment(transaction.uid, transaction.amount, transaction.currency, at)
             )
     if len(charges) >= TRACKING_ID_WINDOW and len(new) == len(charges):
         seen.warnings.append(
@@ -293,16 +362,16 @@ def _unconfirmed_by_charges(snapshot: Snapshot, what: str) -> Plan:
     """A pay link or subscription still ``creating``: only its charges can be found."""
     tracking = snapshot.lookup_tracking_id
     charges: tuple[Transaction, ...] = (
-        (yield Ask("bepaid", "find_transactions", tracking)) if tracking else ()
+        (yield Ask(lambda p: p.bepaid.find_transactions(tracking))) if tracking else ()
     )
     if not charges:
         return _close_unconfirmed(snapshot, what)
     seen = Observation(unconfirmed=True)
-    _add_charges(seen, charges, snapshot.known_payments)
+    _add_charges(seen, charges, snapshot.known_payments, snapshot.now)
     if isinstance(snapshot.record, Bill) and any(t.status == BillStatus.PAID for t in charges):
         newest = next(t for t in charges if t.status == BillStatus.PAID)
         seen.status, seen.native_status = BillStatus.PAID, newest.native_status
-        seen.ids["provider_id"] = newest.uid
+        seen.ids.provider_id = newest.uid
         seen.unconfirmed = False
         seen.detail = "Paid, found by tracking id after the provider's answer was lost."
     else:

@@ -23,6 +23,12 @@ from console.errors import ValidationError
 from console.ledger import Bill, ConflictingPayment, Ledger, Subscription
 from console.providers import PayForm
 from console.status import BillStatus, SubscriptionStatus
+from console.vocabulary import ObjectType
+
+
+def object_type_of(record: Bill | Subscription) -> ObjectType:
+    """``bill`` or ``subscription``: which kind of ledger object ``record`` is."""
+    return ObjectType.BILL if isinstance(record, Bill) else ObjectType.SUBSCRIPTION
 
 
 def record_observation(
@@ -35,7 +41,7 @@ def record_observation(
 ) -> Change:
     """Record ``seen`` for ``record``; return what changed. Raises UnknownRecord if it vanished."""
     is_bill = isinstance(record, Bill)
-    object_type = "bill" if is_bill else "subscription"
+    object_type = object_type_of(record)
     warnings = list(seen.warnings)
     if not has_news(record, seen):
         # The common poll answer: nothing new. No write transaction at all.
@@ -57,8 +63,14 @@ def record_observation(
             except (ConflictingPayment, ValidationError) as exc:
                 warnings.append(f"Payment {payment.txn_id} not recorded: {exc.message}")
         status_changed = _record_status(ledger, record, seen, source)
-        if not is_bill and seen.schedule:
-            ledger.update_subscription_schedule(record.id, **seen.schedule)
+        if not is_bill and seen.schedule is not None:
+            schedule = seen.schedule
+            ledger.update_subscription_schedule(
+                record.id,
+                renew_at=schedule.renew_at,
+                active_to=schedule.active_to,
+                paid_cycles=schedule.paid_cycles,
+            )
         after = ledger.get_bill(record.id) if is_bill else ledger.get_subscription(record.id)
         assert after is not None
         if record.status.value == "creating" and after.status.value != "creating":
@@ -86,12 +98,18 @@ def record_observation(
 
 def unchanged(record: Bill | Subscription, seen: Observation) -> Change:
     """The :class:`Change` of a refresh that learned nothing new."""
-    object_type = "bill" if isinstance(record, Bill) else "subscription"
     status = record.status.value
     return Change(
-        record.ref, object_type, record.id, status, status, record.native_status, False, 0,
-        tuple(seen.warnings),
-    )  # fmt: skip
+        ref=record.ref,
+        object_type=object_type_of(record),
+        object_id=record.id,
+        before=status,
+        after=status,
+        native_status=record.native_status,
+        status_changed=False,
+        new_payments=0,
+        warnings=tuple(seen.warnings),
+    )
 
 
 def has_news(record: Bill | Subscription, seen: Observation) -> bool:
@@ -108,33 +126,55 @@ def has_news(record: Bill | Subscription, seen: Observation) -> bool:
         return True
     if any(record.extra.get(key) != value for key, value in seen.extra.items()):
         return True
-    for key, value in seen.ids.items():
-        if key == "form":
-            value = form_data(value) if isinstance(value, PayForm) else value
-        if value is not None and getattr(record, key, None) != value:
+    for key, value in _ids(seen).items():
+        if getattr(record, key, None) != value:
             return True
+    schedule = seen.schedule
+    if schedule is None or not isinstance(record, Subscription):
+        return False
     return any(
-        value is not None and getattr(record, key, None) != value
-        for key, value in seen.schedule.items()
+        new is not None and old != new
+        for old, new in (
+            (record.renew_at, schedule.renew_at),
+            (record.active_to, schedule.active_to),
+            (record.paid_cycles, schedule.paid_cycles),
+        )
     )
 
 
-def _attach(ledger: Ledger, record: Bill | Subscription, seen: Observation) -> None:
-    ids: dict[str, Any] = dict(seen.ids)
+def _ids(seen: Observation) -> dict[str, Any]:
+    """The ids seen, as the ledger stores them (a pay form as its JSON data)."""
+    ids = seen.ids.given()
     if isinstance(ids.get("form"), PayForm):
         ids["form"] = form_data(ids["form"])
-    ids = {key: value for key, value in ids.items() if value is not None}
+    return ids
+
+
+def _attach(ledger: Ledger, record: Bill | Subscription, seen: Observation) -> None:
+    ids = seen.ids
+    extra = seen.extra or None
     if isinstance(record, Bill):
-        if record.provider_id and ids.get("provider_id") not in (None, record.provider_id):
-            # A card link's own id is its token; keep the first transaction uid seen.
-            ids.pop("provider_id")
-        if ids or seen.extra:
-            ledger.attach_provider_ids(record.id, **ids, extra=seen.extra or None)
-    elif ids or seen.extra:
-        allowed = {
-            k: v for k, v in ids.items() if k in ("provider_id", "token", "pay_url", "plan_id")
-        }
-        ledger.attach_subscription_ids(record.id, **allowed, extra=seen.extra or None)
+        provider_id = ids.provider_id
+        if record.provider_id and provider_id not in (None, record.provider_id):
+            provider_id = None  # a card link's own id is its token; keep the first uid seen
+        if ids.given() or extra:
+            ledger.attach_provider_ids(
+                record.id,
+                provider_id=provider_id,
+                token=ids.token,
+                pay_url=ids.pay_url,
+                expires_at=ids.expires_at,
+                form=form_data(ids.form),
+                extra=extra,
+            )
+    elif ids.given() or extra:
+        ledger.attach_subscription_ids(
+            record.id,
+            provider_id=ids.provider_id,
+            token=ids.token,
+            pay_url=ids.pay_url,
+            extra=extra,
+        )
 
 
 def _record_status(

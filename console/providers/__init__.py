@@ -23,7 +23,10 @@ Typical use (billing)::
 from __future__ import annotations
 
 from console.providers.bepaid import AsyncBepaidClient, BepaidClient
+from console.providers.bepaid_wire import subscription_of as parse_subscription
+from console.providers.bepaid_wire import transaction_of as parse_transaction
 from console.providers.beyag import AsyncBeyagClient, BeyagClient
+from console.providers.beyag import payment_of as parse_apm_payment
 from console.providers.errors import (
     AuthenticationFailed,
     NotFound,
@@ -60,7 +63,9 @@ from console.providers.models import (
     Subscription,
     Transaction,
 )
+from console.providers.payture import EXTENDED_KEYS as PAYTURE_EXTENDED_KEYS
 from console.providers.payture import AsyncPaytureClient, PaytureClient
+from console.providers.payture import extended_of as payture_extended
 from console.providers.policy import RetryPolicy, Timeouts
 
 __all__ = [
@@ -83,6 +88,7 @@ __all__ = [
     "NewPlan",
     "NotFound",
     "OutcomeUnknown",
+    "PAYTURE_EXTENDED_KEYS",
     "PayForm",
     "PaytureBill",
     "PaytureBillStatus",
@@ -104,4 +110,8 @@ __all__ = [
     "close_shared_clients",
     "error_for_status",
     "flatten_errors",
+    "parse_apm_payment",
+    "parse_subscription",
+    "parse_transaction",
+    "payture_extended",
 ]

@@ -35,10 +35,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from console.auth import Actor
-from console.config import Settings
+from console.billing import SyncReport
 from console.ledger import Ledger, OpenItem, StatusEvent
 from console.status import is_final, parse_status
-from console.sync import SyncReport, refresh_open
 
 #: Open items read per object type on each look (newest first); status changes are
 #: detected among these. Counts are exact whatever this is (a SQL count), and items
@@ -274,21 +273,20 @@ class SyncGate:
         spacing: float = MIN_PASS_SPACING,
         *,
         monotonic: Callable[[], float] = time.monotonic,
-        refresh: Callable[..., SyncReport] = refresh_open,
     ) -> None:
         self.spacing = spacing
         self._monotonic = monotonic
-        self._refresh = refresh
         self._lock = threading.Lock()
         self._last_started: float | None = None
         self.last_report: SyncReport | None = None
 
     def run(
-        self, settings: Settings, ledger: Ledger, actor: Actor, *, force: bool = False
+        self, refresh: Callable[[Actor], SyncReport], actor: Actor, *, force: bool = False
     ) -> SyncOutcome:
-        """Run ``console.sync.refresh_open`` unless a pass is running or one just ran.
+        """Run ``refresh`` (``billing.sync.refresh_open``) unless a pass is running or one
+        just ran.
 
-        Raises what ``refresh_open`` raises (PermissionDenied for a role that may not
+        Raises what ``refresh`` raises (PermissionDenied for a role that may not
         refresh: the page does not call it for those).
         """
         if not self._lock.acquire(blocking=False):
@@ -299,7 +297,7 @@ class SyncGate:
             if recent and not force:
                 return SyncOutcome(self.last_report, False, "checked providers moments ago")
             self._last_started = now
-            report = self._refresh(settings, ledger, actor=actor)
+            report = refresh(actor)
             self.last_report = report
             return SyncOutcome(report, True, "checked providers")
         finally:

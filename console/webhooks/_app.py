@@ -204,7 +204,7 @@ class Receiver:
                 )
             else:
                 try:
-                    seen = await anyio.to_thread.run_sync(self.billing.observe, bill)
+                    seen = await anyio.to_thread.run_sync(self.billing.objects.observe, bill)
                 except ProviderError as exc:
                     log.warning(
                         "payture bill %s: billStatus failed (%s); answered 503 so it comes again",

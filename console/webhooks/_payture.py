@@ -97,7 +97,7 @@ def apply_payture_notice(
     body_sha256: str | None = None,
     received_at: datetime | None = None,
 ) -> Verdict:
-    """Record billStatus's answer ``seen`` (``billing.observe``'s observation) for bill
+    """Record billStatus's answer ``seen`` (``billing.objects.observe``'s observation) for bill
     ``bill_id`` and the notification row, in one write transaction (see the module
     docstring for the verdicts).
 
@@ -158,7 +158,7 @@ def _verdict(billing: Billing, bill: Bill, notice: PaytureNotice, seen: Any) -> 
     ):
         detail = f"the notice reports {notice.amount}, the bill is {bill.amount}; {said}"
         return Verdict("mismatch", detail + "; nothing applied", "bill", bill.id)
-    change = billing.record(bill, seen, WEBHOOK_ACTOR, source="webhook")
+    change = billing.objects.record(bill, seen, WEBHOOK_ACTOR, source="webhook")
     if change.status_changed or change.new_payments:
         return Verdict("applied", f"{said}: {change.before} → {change.after}", "bill", bill.id)
     if notice.native_status in (None, seen.native_status):

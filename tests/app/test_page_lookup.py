@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from console.auth import LOCAL_ADMIN, Actor, Role
-from console.billing import Billing
+from console.billing import Billing, PayLinkDraft
 from console.config import load_settings
 from console.demo import generate_demo
 from console.ledger import Ledger, NewBill, NewSubscription
@@ -95,9 +95,13 @@ def shop_ledger(tmp_path_factory) -> Path:
             link, token=TOKEN, pay_url=f"https://checkout.bepaid.by/v2/checkout?token={TOKEN}"
         )
         ledger.record_payment(
-            provider="bepaid", provider_txn_id="5431-9bc1d0e2f3", amount=10000, currency="BYN",
-            at=AT + timedelta(minutes=7), bill_id=link,
-        )  # fmt: skip
+            provider="bepaid",
+            provider_txn_id="5431-9bc1d0e2f3",
+            amount=10000,
+            currency="BYN",
+            at=AT + timedelta(minutes=7),
+            bill_id=link,
+        )
         ledger.record_bill_status(
             link, BillStatus.PAID, "successful", "webhook", AT + timedelta(minutes=7)
         )
@@ -127,10 +131,12 @@ def shop_ledger(tmp_path_factory) -> Path:
             )
         )
         ledger.attach_provider_ids(
-            gift, provider_id=PAYTURE_BILL, token=SESSION,
+            gift,
+            provider_id=PAYTURE_BILL,
+            token=SESSION,
             pay_url=f"http://127.0.0.1:8600/apim/Pay?SessionId={SESSION}",
             extra={"gift_code": "GIFT-00C0FFEE"},
-        )  # fmt: skip
+        )
         ledger.record_bill_status(gift, BillStatus.PAID, "DONE", "poll", AT + timedelta(hours=3))
         sub = ledger.create_subscription(
             NewSubscription(
@@ -168,10 +174,19 @@ def shop_ledger(tmp_path_factory) -> Path:
         ("OLGA@Example.COM", "S1 · subscription · 12.00 EUR"),
     ],
     ids=[
-        "ref", "ref-hash", "tracking-id", "token", "bepaid-link", "sandbox-link", "apm-uid",
-        "payture-bill", "payture-link", "subscription-id", "email-any-case",
+        "ref",
+        "ref-hash",
+        "tracking-id",
+        "token",
+        "bepaid-link",
+        "sandbox-link",
+        "apm-uid",
+        "payture-bill",
+        "payture-link",
+        "subscription-id",
+        "email-any-case",
     ],
-)  # fmt: skip
+)
 def test_each_kind_of_query_finds_its_record_and_sets_the_url(
     use_ledger, shop_ledger, query, heading
 ):
@@ -281,10 +296,15 @@ def pay(port: int, token: str) -> None:
 def test_check_with_provider_now_records_the_payment(use_ledger, tmp_path, sandbox):
     use_ledger(tmp_path / "ledger.db", sandbox_port=sandbox)
     with Ledger(tmp_path / "ledger.db") as ledger:
-        made = Billing(load_settings(), ledger).create_pay_link(
-            LOCAL_ADMIN, amount="12.50", currency="BYN", description="Coffee beans",
-            customer_email="anna@example.com",
-        )  # fmt: skip
+        made = Billing(load_settings(), ledger).pay_links.create(
+            LOCAL_ADMIN,
+            PayLinkDraft(
+                amount="12.50",
+                currency="BYN",
+                description="Coffee beans",
+                customer_email="anna@example.com",
+            ),
+        )
     at = open_lookup("anna@example.com")
     assert as_shown(at.info[0].value).startswith("The customer has not paid yet")
     pay(sandbox, made.bill.token)  # the notification goes nowhere: only a check can tell
@@ -303,10 +323,15 @@ def test_an_object_only_the_provider_knows_is_imported_through_the_page(
     use_ledger(tmp_path / "ledger.db", sandbox_port=sandbox)
     settings = load_settings()
     with BepaidClient.from_settings(settings) as bepaid:  # made elsewhere: a back office
-        link = bepaid.create_checkout(NewCheckout(
-            amount=1500, currency="EUR", description="Phone order", tracking_id="order-77",
-            test=True,
-        ))  # fmt: skip
+        link = bepaid.create_checkout(
+            NewCheckout(
+                amount=1500,
+                currency="EUR",
+                description="Phone order",
+                tracking_id="order-77",
+                test=True,
+            )
+        )
     pay(sandbox, link.token)
 
     at = open_lookup(link.redirect_url)

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from console.auth import LOCAL_ADMIN, Actor, Role
-from console.billing import Billing
+from console.billing import Billing, PayLinkDraft
 from console.config import load_settings
 from console.demo import generate_demo
 from console.ledger import Ledger
@@ -111,8 +111,11 @@ def test_counts_per_status_match_the_ledger_and_every_open_item_is_listed(use_le
     assert list(rows["created (Europe/Minsk)"]) == sorted(rows["created (Europe/Minsk)"])[::-1]
     finished = finished_rows(at)
     assert len(finished) == 10
-    assert all(change.split(" → ")[1][2:] in {"paid", "failed", "expired", "canceled",
-               "mismatch", "refunded", "error"} for change in finished["change"])  # fmt: skip
+    assert all(
+        change.split(" → ")[1][2:]
+        in {"paid", "failed", "expired", "canceled", "mismatch", "refunded", "error"}
+        for change in finished["change"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -211,10 +214,15 @@ def sandbox(tmp_path):
 def test_refresh_now_asks_the_provider_and_announces_the_payment(use_ledger, tmp_path, sandbox):
     use_ledger(tmp_path / "ledger.db", sandbox_port=sandbox)
     with Ledger(tmp_path / "ledger.db") as ledger:
-        made = Billing(load_settings(), ledger).create_pay_link(
-            LOCAL_ADMIN, amount="12.50", currency="BYN", description="Coffee beans",
-            customer_email="anna@example.com",
-        )  # fmt: skip
+        made = Billing(load_settings(), ledger).pay_links.create(
+            LOCAL_ADMIN,
+            PayLinkDraft(
+                amount="12.50",
+                currency="BYN",
+                description="Coffee beans",
+                customer_email="anna@example.com",
+            ),
+        )
     at = open_monitor()
     assert open_rows(at).set_index("ref").loc[made.ref, "status"] == "🔵 pending"
     assert any(c.value.startswith("Providers: 1 open checked") for c in at.caption)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from console.auth import Actor, Role
-from console.billing import Billing
+from console.billing import Billing, PayLinkDraft
 from console.config import load_settings
 from console.ledger import Ledger, NewBill
 from console.status import BillStatus
@@ -148,9 +148,17 @@ def test_a_bill_without_link_or_form_says_why(console_env, tmp_path, status, dem
     path = console_env(tmp_path / "ledger.db")
     with Ledger(path) as ledger:
         ledger.create_bill(
-            provider="begateway", kind="apm", tracking_id="t-1", amount=990, currency="BYN",
-            status=status, demo=demo, extra={"method_type": "erip"},
-        )  # fmt: skip
+            NewBill(
+                provider="begateway",
+                kind="apm",
+                tracking_id="t-1",
+                amount=990,
+                currency="BYN",
+                status=status,
+                demo=demo,
+                extra={"method_type": "erip"},
+            )
+        )
     at = open_page("pay_links")
     assert not at.exception
     [info] = [as_shown(i.value) for i in at.info]
@@ -199,8 +207,8 @@ def test_check_status_records_a_payment_and_the_link_leaves_the_list(
 ):
     path = console_env(tmp_path / "ledger.db", sandbox)
     with Ledger(path) as ledger:
-        made = Billing(load_settings(), ledger).create_pay_link(
-            LOCAL_ADMIN, amount="3.00", currency="BYN", description="Tea"
+        made = Billing(load_settings(), ledger).pay_links.create(
+            LOCAL_ADMIN, PayLinkDraft(amount="3.00", currency="BYN", description="Tea")
         )
     at = open_page("pay_links")
     assert cards(at) == [f"**{made.ref}** · Card pay link · **3.00 BYN** · pending"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from console.auth import Actor, PermissionDenied, Role
-from console.billing import Billing, PlanDraft
+from console.billing import Billing, PlanDraft, SubscriptionDraft
 from console.config import load_settings
 from console.ledger import Ledger
 from console.status import SubscriptionStatus, is_final
@@ -46,7 +46,7 @@ def table_after(at, text: str):
 def plans_at(path) -> int:
     """How many plans the sandbox lists (reading writes nothing to the ledger)."""
     with Ledger(path) as ledger:
-        return len(Billing(load_settings(), ledger).list_plans(LOCAL_ADMIN))
+        return len(Billing(load_settings(), ledger).plans.list(LOCAL_ADMIN))
 
 
 def subscribe(path) -> object:
@@ -54,9 +54,9 @@ def subscribe(path) -> object:
     with Ledger(path) as ledger:
         billing = Billing(load_settings(), ledger)
         draft = PlanDraft("Basic", "9.90", "BYN", 1, "month")
-        plan = billing.create_plan(LOCAL_ADMIN, draft).plan
-        return billing.create_subscription(
-            LOCAL_ADMIN, plan=plan.id, customer_email="payer@example.com"
+        plan = billing.plans.create(LOCAL_ADMIN, draft).plan
+        return billing.subscriptions.create(
+            LOCAL_ADMIN, SubscriptionDraft(plan=plan.id, customer_email="payer@example.com")
         ).subscription
 
 
@@ -249,6 +249,6 @@ def test_roles_without_create_or_cancel_see_no_such_controls(role, console_env, 
     # The page only hides the controls: billing refuses on its own, and audits it.
     with Ledger(path) as ledger:
         with pytest.raises(PermissionDenied):
-            Billing(load_settings(), ledger).cancel_subscription(actor, sub.ref, reason="x")
+            Billing(load_settings(), ledger).subscriptions.cancel(actor, sub.ref, reason="x")
         assert ledger.get_subscription(sub.id).status == sub.status
         assert ledger.recent_audit(1)[0].outcome == "refused"

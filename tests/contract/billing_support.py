@@ -72,6 +72,9 @@ class Desk:
     billing: Billing
     clock: Clock
     admin: httpx.Client
+    bepaid: BepaidClient
+    beyag: BeyagClient
+    payture: PaytureClient
 
     # -- the payer and the sandbox ----------------------------------------------------
 
@@ -151,7 +154,7 @@ def open_desk(
     )  # fmt: skip
     with httpx.Client(base_url=url, timeout=10, verify=_TLS) as admin:
         try:
-            yield Desk(url, settings, ledger, billing, clock, admin)
+            yield Desk(url, settings, ledger, billing, clock, admin, bepaid, beyag, payture)
         finally:
             for client in (bepaid, beyag, payture):
                 client.close()

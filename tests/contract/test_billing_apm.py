@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from console.billing import ProviderRejectedInput
+from console.billing import ApmPaymentDraft, ProviderRejectedInput
 from console.status import BillStatus
 from tests.contract.billing_support import OPERATOR, open_desk
 
@@ -16,14 +16,16 @@ def desk(sandbox_url, tmp_path):
 
 
 def test_apm_payment_returns_its_form_and_refresh_records_the_payment(desk):
-    created = desk.billing.create_apm_payment(
+    created = desk.billing.apm_payments.create(
         OPERATOR,
-        amount="25",
-        currency="BYN",
-        description="Invoice 8",
-        method_type="erip",
-        return_url="https://shop.example/back",
-        customer_email="payer@example.com",
+        ApmPaymentDraft(
+            amount="25",
+            currency="BYN",
+            description="Invoice 8",
+            method_type="erip",
+            return_url="https://shop.example/back",
+            customer_email="payer@example.com",
+        ),
     )
     assert not created.confirming and created.bill.status == BillStatus.PENDING
     form = created.form
@@ -35,7 +37,7 @@ def test_apm_payment_returns_its_form_and_refresh_records_the_payment(desk):
     assert sent["tracking_id"] == created.bill.tracking_id
 
     desk.pay_apm(created.bill.provider_id)
-    refreshed = desk.billing.refresh(OPERATOR, created.ref)
+    refreshed = desk.billing.objects.refresh(OPERATOR, created.ref)
 
     assert refreshed.record.status == BillStatus.PAID
     assert refreshed.record.native_status == "successful"
@@ -44,11 +46,11 @@ def test_apm_payment_returns_its_form_and_refresh_records_the_payment(desk):
 
 
 def test_payment_declined_by_the_payment_system_ends_failed(desk):
-    created = desk.billing.create_apm_payment(
-        OPERATOR, amount=700, currency="BYN", description="x", method_type="erip"
+    created = desk.billing.apm_payments.create(
+        OPERATOR, ApmPaymentDraft(amount=700, currency="BYN", description="x", method_type="erip")
     )
     desk.pay_apm(created.bill.provider_id, outcome="failed")
-    assert desk.billing.refresh(OPERATOR, created.ref).record.status == BillStatus.FAILED
+    assert desk.billing.objects.refresh(OPERATOR, created.ref).record.status == BillStatus.FAILED
 
 
 def _payer_submits(desk, created, outcome="successful"):
@@ -70,11 +72,12 @@ def test_empty_return_url_falls_back_to_the_configured_one(
     sandbox_url, tmp_path, configured, expected
 ):
     with open_desk(sandbox_url, tmp_path, return_url=configured) as desk:
-        created = desk.billing.create_apm_payment(
-            OPERATOR, amount="1", currency="BYN", description="x", method_type="erip"
+        created = desk.billing.apm_payments.create(
+            OPERATOR,
+            ApmPaymentDraft(amount="1", currency="BYN", description="x", method_type="erip"),
         )
         assert _payer_submits(desk, created) == expected.format(sandbox=sandbox_url)
-        assert desk.billing.refresh(OPERATOR, created.ref).record.status == BillStatus.PAID
+        assert desk.billing.objects.refresh(OPERATOR, created.ref).record.status == BillStatus.PAID
 
 
 @pytest.mark.parametrize(
@@ -88,24 +91,39 @@ def test_empty_return_url_falls_back_to_the_configured_one(
 def test_gateway_refusal_is_mapped_to_the_form_field(desk, changes, field, words):
     values = {"amount": "5", "currency": "BYN", "description": "x", "method_type": "erip"}
     with pytest.raises(ProviderRejectedInput) as caught:
-        desk.billing.create_apm_payment(OPERATOR, **{**values, **changes})
+        desk.billing.apm_payments.create(OPERATOR, ApmPaymentDraft(**{**values, **changes}))
     assert words in caught.value.errors[field]
     assert desk.ledger.recent_bills(1)[0].status == BillStatus.FAILED
 
 
 def test_payer_details_are_checked_then_sent_and_kept(desk):
-    created = desk.billing.create_apm_payment(
+    created = desk.billing.apm_payments.create(
         OPERATOR,
-        amount="4.20",
-        currency="EUR",
-        description="Invoice 11",
-        method_type="erip",
-        customer_email="Jan@Example.com",
-        customer={"first_name": " Jan ", "last_name": "Berzins", "phone": "+371 2000 0000",
-                  "country": "lv", "zip": "LV-1050", "address": "Brivibas 1", "city": None},
-    )  # fmt: skip
-    payer = {"first_name": "Jan", "last_name": "Berzins", "phone": "+371 2000 0000",
-             "country": "LV", "zip": "LV-1050", "address": "Brivibas 1"}  # fmt: skip
+        ApmPaymentDraft(
+            amount="4.20",
+            currency="EUR",
+            description="Invoice 11",
+            method_type="erip",
+            customer_email="Jan@Example.com",
+            customer={
+                "first_name": " Jan ",
+                "last_name": "Berzins",
+                "phone": "+371 2000 0000",
+                "country": "lv",
+                "zip": "LV-1050",
+                "address": "Brivibas 1",
+                "city": None,
+            },
+        ),
+    )
+    payer = {
+        "first_name": "Jan",
+        "last_name": "Berzins",
+        "phone": "+371 2000 0000",
+        "country": "LV",
+        "zip": "LV-1050",
+        "address": "Brivibas 1",
+    }
     sent = desk.state()["beyag"]["transactions"][0]
     assert sent["customer"] == {**payer, "email": "jan@example.com"}  # blanks left out
     assert created.bill.extra["customer"] == payer

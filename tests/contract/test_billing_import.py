@@ -19,9 +19,9 @@ def desk(sandbox_url, tmp_path):
 def _elsewhere(desk):
     """Clients of another system (the bePaid back office, a colleague's script)."""
     return (
-        desk.billing.client("bepaid"),
-        desk.billing.client("beyag"),
-        desk.billing.client("payture"),
+        desk.bepaid,
+        desk.beyag,
+        desk.payture,
     )
 
 
@@ -49,7 +49,7 @@ def test_paid_checkout_is_imported_by_its_pay_link(desk):
         )
     )
     desk.pay_checkout(link.token)
-    imported = desk.billing.import_object(SUPPORT, f"  {link.redirect_url}  ")
+    imported = desk.billing.imports.create(SUPPORT, f"  {link.redirect_url}  ")
     _assert_imported(desk, imported, "card_link", BillStatus.PAID)
     bill = imported.record
     assert (bill.token, bill.tracking_id, bill.amount) == (link.token, "order-981", 1500)
@@ -62,7 +62,7 @@ def test_card_transaction_is_imported_by_its_uid(desk):
         NewCheckout(amount=800, currency="BYN", description="x", tracking_id="t-1")
     )
     uid = desk.pay_checkout(link.token)["transaction"]["uid"]
-    imported = desk.billing.import_object(SUPPORT, uid)
+    imported = desk.billing.imports.create(SUPPORT, uid)
     _assert_imported(desk, imported, "card_link", BillStatus.PAID)
     assert imported.record.provider_id == uid
 
@@ -79,7 +79,7 @@ def test_apm_payment_is_imported_by_its_uid(desk):
             tracking_id="erip-5",
         )
     )
-    imported = desk.billing.import_object(SUPPORT, payment.uid)
+    imported = desk.billing.imports.create(SUPPORT, payment.uid)
     _assert_imported(desk, imported, "apm", BillStatus.PENDING)
     assert imported.record.form["action"].endswith(payment.uid)
 
@@ -89,7 +89,7 @@ def test_subscription_is_imported_with_its_charges(desk):
     plan = NewPlan(title="Club", currency="EUR", amount=1200, interval=1, interval_unit="month")
     sub = bepaid.create_subscription(plan=plan, tracking_id="club-7")
     desk.pay_subscription(sub.id)
-    imported = desk.billing.import_object(SUPPORT, sub.id)
+    imported = desk.billing.imports.create(SUPPORT, sub.id)
     _assert_imported(desk, imported, "subscription", SubscriptionStatus.ACTIVE)
     record = imported.record
     assert (record.plan_title, record.amount, record.interval_unit) == ("Club", 1200, "month")
@@ -99,7 +99,7 @@ def test_subscription_is_imported_with_its_charges(desk):
 def test_payture_bill_is_imported_with_the_catalogue_currency(desk):
     _, _, payture = _elsewhere(desk)
     made = payture.bill_create(GIFT_PRODUCT)
-    imported = desk.billing.import_object(SUPPORT, made.bill_id.upper())
+    imported = desk.billing.imports.create(SUPPORT, made.bill_id.upper())
     _assert_imported(desk, imported, "payture_bill", BillStatus.PENDING)
     assert (imported.record.amount, imported.record.currency) == (249900, "RUB")
 
@@ -109,9 +109,9 @@ def test_payture_bill_of_unknown_price_asks_for_the_currency(desk):
     made = payture.bill_create(GIFT_PRODUCT)
     desk.pay_bill(made.bill_id, amount=1234)  # paid amount matches no product
     with pytest.raises(InvalidInput) as caught:
-        desk.billing.import_object(SUPPORT, made.bill_id)
+        desk.billing.imports.create(SUPPORT, made.bill_id)
     assert set(caught.value.errors) == {"currency"}
-    imported = desk.billing.import_object(SUPPORT, made.bill_id, currency="rub")
+    imported = desk.billing.imports.create(SUPPORT, made.bill_id, currency="rub")
     assert imported.record.status == BillStatus.MISMATCH
 
 
@@ -120,9 +120,9 @@ def test_object_already_in_the_ledger_is_refreshed_not_duplicated(desk):
     link = bepaid.create_checkout(
         NewCheckout(amount=100, currency="EUR", description="x", tracking_id="o-1")
     )
-    first = desk.billing.import_object(SUPPORT, link.token)
+    first = desk.billing.imports.create(SUPPORT, link.token)
     desk.pay_checkout(link.token)
-    again = desk.billing.import_object(SUPPORT, link.token)
+    again = desk.billing.imports.create(SUPPORT, link.token)
     assert not again.created and again.ref == first.ref
     assert again.record.status == BillStatus.PAID
     assert len(desk.ledger.recent_bills(10)) == 1
@@ -132,9 +132,9 @@ def test_charge_of_a_known_subscription_refreshes_that_subscription(desk):
     bepaid, _, _ = _elsewhere(desk)
     plan = NewPlan(title="Club", currency="EUR", amount=1200, interval=1, interval_unit="month")
     sub = bepaid.create_subscription(plan=plan, tracking_id="club-8")
-    first = desk.billing.import_object(SUPPORT, sub.id)
+    first = desk.billing.imports.create(SUPPORT, sub.id)
     uid = desk.pay_subscription(sub.id)["transaction"]["uid"]
-    again = desk.billing.import_object(SUPPORT, uid)
+    again = desk.billing.imports.create(SUPPORT, uid)
     assert not again.created and again.ref == first.ref
     assert again.record.status == SubscriptionStatus.ACTIVE
 
@@ -151,13 +151,13 @@ def test_tracking_id_finds_the_payment(desk):
             tracking_id="ORDER-2024-77",
         )
     )
-    imported = desk.billing.import_object(SUPPORT, "ORDER-2024-77")
+    imported = desk.billing.imports.create(SUPPORT, "ORDER-2024-77")
     assert imported.record.kind == "apm"
 
 
 def test_unknown_id_is_reported_and_audited(desk):
     with pytest.raises(NotFoundAtProvider):
-        desk.billing.import_object(SUPPORT, "sbs_0000000000000000")
+        desk.billing.imports.create(SUPPORT, "sbs_0000000000000000")
     entry = desk.ledger.recent_audit(1)[0]
     assert (entry.action, entry.outcome) == ("import", "failed")
     assert desk.ledger.recent_bills(1) == [] and desk.ledger.recent_subscriptions(1) == []
@@ -165,12 +165,12 @@ def test_unknown_id_is_reported_and_audited(desk):
 
 def test_payture_pay_link_gets_a_hint(desk):
     with pytest.raises(NotFoundAtProvider) as caught:
-        desk.billing.import_object(SUPPORT, f"{desk.url}/apim/Pay?SessionId=abc123xyz0")
+        desk.billing.imports.create(SUPPORT, f"{desk.url}/apim/Pay?SessionId=abc123xyz0")
     assert "paste the bill id" in caught.value.message
 
 
 @pytest.mark.parametrize("reference", ["", "4200 0000 0000 0000"], ids=["empty", "card-number"])
 def test_bad_reference_is_refused_before_asking_anyone(desk, reference):
     with pytest.raises(InvalidInput) as caught:
-        desk.billing.import_object(SUPPORT, reference)
+        desk.billing.imports.create(SUPPORT, reference)
     assert set(caught.value.errors) == {"reference"}

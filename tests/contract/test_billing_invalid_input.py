@@ -7,7 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from console.billing import Billing, InvalidInput, PlanDraft
+from console.billing import (
+    ApmPaymentDraft,
+    Billing,
+    InvalidInput,
+    PayLinkDraft,
+    PaytureBillDraft,
+    PlanDraft,
+    SubscriptionDraft,
+)
 from console.config import load_settings
 from console.ledger import Ledger
 from tests.contract.billing_support import BYN_PRODUCT, NO_FILE, OPERATOR, open_desk
@@ -15,8 +23,13 @@ from tests.contract.billing_support import BYN_PRODUCT, NO_FILE, OPERATOR, open_
 NOW = datetime.now(UTC)
 LINK = {"amount": "12.50", "currency": "EUR", "description": "Order 1"}
 APM = {**LINK, "method_type": "erip"}
-PLAN = {"title": "Monthly", "amount": "5", "currency": "EUR", "interval": 1,
-        "interval_unit": "month"}  # fmt: skip
+PLAN = {
+    "title": "Monthly",
+    "amount": "5",
+    "currency": "EUR",
+    "interval": 1,
+    "interval_unit": "month",
+}
 
 
 @pytest.fixture
@@ -85,20 +98,24 @@ PAY_LINK_CASES = {
 @pytest.mark.parametrize("case", PAY_LINK_CASES)
 def test_pay_link_input_is_refused(desk, case):
     changes, fields = PAY_LINK_CASES[case]
-    _refused(desk, lambda b: b.create_pay_link(OPERATOR, **{**LINK, **changes}), fields)
+    _refused(
+        desk, lambda b: b.pay_links.create(OPERATOR, PayLinkDraft(**{**LINK, **changes})), fields
+    )
 
 
 def test_every_bad_field_is_reported_at_once(desk):
     errors = _refused(
         desk,
-        lambda b: b.create_pay_link(
+        lambda b: b.pay_links.create(
             OPERATOR,
-            amount="-1",
-            currency="EUR",
-            description="",
-            customer_email="x",
-            success_url="javascript:x",
-            expires_at=NOW - timedelta(days=1),
+            PayLinkDraft(
+                amount="-1",
+                currency="EUR",
+                description="",
+                customer_email="x",
+                success_url="javascript:x",
+                expires_at=NOW - timedelta(days=1),
+            ),
         ),
         {"amount", "description", "customer_email", "success_url", "expires_at"},
     )
@@ -130,7 +147,11 @@ APM_CASES = {
 @pytest.mark.parametrize("case", APM_CASES)
 def test_apm_input_is_refused(desk, case):
     changes, fields = APM_CASES[case]
-    _refused(desk, lambda b: b.create_apm_payment(OPERATOR, **{**APM, **changes}), fields)
+    _refused(
+        desk,
+        lambda b: b.apm_payments.create(OPERATOR, ApmPaymentDraft(**{**APM, **changes})),
+        fields,
+    )
 
 
 PAYTURE_CASES = {
@@ -153,7 +174,8 @@ PAYTURE_CASES = {
 @pytest.mark.parametrize("case", PAYTURE_CASES)
 def test_payture_bill_input_is_refused(desk, case):
     changes, fields = PAYTURE_CASES[case]
-    call = lambda b: b.create_payture_bill(OPERATOR, **{"product_id": BYN_PRODUCT, **changes})  # noqa: E731
+    draft = PaytureBillDraft(**{"product_id": BYN_PRODUCT, **changes})
+    call = lambda b: b.payture_bills.create(OPERATOR, draft)  # noqa: E731
     _refused(desk, call, fields)
 
 
@@ -178,8 +200,10 @@ PLAN_CASES = {
 def test_plan_input_is_refused_for_plans_and_inline_subscriptions(desk, case):
     changes, fields = PLAN_CASES[case]
     draft = PlanDraft(**{**PLAN, **changes})
-    _refused(desk, lambda b: b.create_plan(OPERATOR, draft), fields)
-    _refused(desk, lambda b: b.create_subscription(OPERATOR, plan=draft), fields)
+    _refused(desk, lambda b: b.plans.create(OPERATOR, draft), fields)
+    _refused(
+        desk, lambda b: b.subscriptions.create(OPERATOR, SubscriptionDraft(plan=draft)), fields
+    )
 
 
 SUBSCRIPTION_CASES = {
@@ -196,7 +220,7 @@ SUBSCRIPTION_CASES = {
 def test_subscription_input_is_refused(desk, case):
     changes, fields = SUBSCRIPTION_CASES[case]
     values = {"plan": PlanDraft(**PLAN), **changes}
-    _refused(desk, lambda b: b.create_subscription(OPERATOR, **values), fields)
+    _refused(desk, lambda b: b.subscriptions.create(OPERATOR, SubscriptionDraft(**values)), fields)
 
 
 def test_live_mode_requires_https_addresses(tmp_path):
@@ -211,9 +235,11 @@ def test_live_mode_requires_https_addresses(tmp_path):
     with Ledger(tmp_path / "live.db") as ledger:
         billing = Billing(settings, ledger)
         with pytest.raises(InvalidInput) as caught:
-            billing.create_pay_link(OPERATOR, **LINK, success_url="http://shop.example/thanks")
+            billing.pay_links.create(
+                OPERATOR, PayLinkDraft(**LINK, success_url="http://shop.example/thanks")
+            )
         assert caught.value.errors == {"success_url": "Live mode requires an https:// address."}
         with pytest.raises(InvalidInput) as caught:  # no default return address in live mode
-            billing.create_apm_payment(OPERATOR, **APM)
+            billing.apm_payments.create(OPERATOR, ApmPaymentDraft(**APM))
         assert set(caught.value.errors) == {"return_url"}
         assert ledger.recent_bills(1) == []

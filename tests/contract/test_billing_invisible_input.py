@@ -10,13 +10,25 @@ from __future__ import annotations
 
 import pytest
 
-from console.billing import InvalidInput, PlanDraft
+from console.billing import (
+    ApmPaymentDraft,
+    InvalidInput,
+    PayLinkDraft,
+    PaytureBillDraft,
+    PlanDraft,
+    SubscriptionDraft,
+)
 from tests.contract.billing_support import BYN_PRODUCT, OPERATOR, open_desk
 
 LINK = {"amount": "12.50", "currency": "EUR", "description": "Order 1"}
 APM = {**LINK, "method_type": "erip"}
-PLAN = {"title": "Monthly", "amount": "5", "currency": "EUR", "interval": 1,
-        "interval_unit": "month"}  # fmt: skip
+PLAN = {
+    "title": "Monthly",
+    "amount": "5",
+    "currency": "EUR",
+    "interval": 1,
+    "interval_unit": "month",
+}
 GUEST = {"product_id": BYN_PRODUCT, "user_id": "u1"}
 
 #: What a person cannot see (or what cannot even be encoded), and what the message names.
@@ -53,7 +65,9 @@ def desk(module_sandbox, tmp_path_factory):
 @pytest.fixture(scope="module")
 def subscription(desk):
     """A subscription created at bePaid (pending its first payment), to cancel."""
-    return desk.billing.create_subscription(OPERATOR, plan=PlanDraft(**PLAN)).subscription
+    return desk.billing.subscriptions.create(
+        OPERATOR, SubscriptionDraft(plan=PlanDraft(**PLAN))
+    ).subscription
 
 
 def _without_clock(state):
@@ -74,31 +88,56 @@ def refused(desk, call, field: str) -> str:
 
 TEXT_FIELDS = {
     "pay link description": (
-        "description", lambda b, v: b.create_pay_link(OPERATOR, **{**LINK, "description": v})),
+        "description",
+        lambda b, v: b.pay_links.create(OPERATOR, PayLinkDraft(**{**LINK, "description": v})),
+    ),
     "APM description": (
-        "description", lambda b, v: b.create_apm_payment(OPERATOR, **{**APM, "description": v})),
+        "description",
+        lambda b, v: b.apm_payments.create(OPERATOR, ApmPaymentDraft(**{**APM, "description": v})),
+    ),
     "APM payer first name": (
         "customer.first_name",
-        lambda b, v: b.create_apm_payment(OPERATOR, **APM, customer={"first_name": v})),
+        lambda b, v: b.apm_payments.create(
+            OPERATOR, ApmPaymentDraft(**APM, customer={"first_name": v})
+        ),
+    ),
     "APM payer address": (
         "customer.address",
-        lambda b, v: b.create_apm_payment(OPERATOR, **APM, customer={"address": v})),
+        lambda b, v: b.apm_payments.create(
+            OPERATOR, ApmPaymentDraft(**APM, customer={"address": v})
+        ),
+    ),
     "Payture user id": (
-        "user_id", lambda b, v: b.create_payture_bill(OPERATOR, **{**GUEST, "user_id": v})),
+        "user_id",
+        lambda b, v: b.payture_bills.create(OPERATOR, PaytureBillDraft(**{**GUEST, "user_id": v})),
+    ),
     "Payture gift message": (
         "extended.gift_message",
-        lambda b, v: b.create_payture_bill(OPERATOR, **GUEST, extended={"giftMessage": v})),
+        lambda b, v: b.payture_bills.create(
+            OPERATOR, PaytureBillDraft(**GUEST, extended={"giftMessage": v})
+        ),
+    ),
     "Payture description": (
-        "description", lambda b, v: b.create_payture_bill(OPERATOR, **GUEST, description=v)),
+        "description",
+        lambda b, v: b.payture_bills.create(OPERATOR, PaytureBillDraft(**GUEST, description=v)),
+    ),
     "plan title": (
-        "title", lambda b, v: b.create_plan(OPERATOR, PlanDraft(**{**PLAN, "title": v}))),
+        "title",
+        lambda b, v: b.plans.create(OPERATOR, PlanDraft(**{**PLAN, "title": v})),
+    ),
     "inline plan title": (
         "title",
-        lambda b, v: b.create_subscription(OPERATOR, plan=PlanDraft(**{**PLAN, "title": v}))),
+        lambda b, v: b.subscriptions.create(
+            OPERATOR, SubscriptionDraft(plan=PlanDraft(**{**PLAN, "title": v}))
+        ),
+    ),
     "subscriber last name": (
         "last_name",
-        lambda b, v: b.create_subscription(OPERATOR, plan=PlanDraft(**PLAN), last_name=v)),
-}  # fmt: skip
+        lambda b, v: b.subscriptions.create(
+            OPERATOR, SubscriptionDraft(plan=PlanDraft(**PLAN), last_name=v)
+        ),
+    ),
+}
 
 
 @pytest.mark.parametrize("bad", INVISIBLE)
@@ -113,27 +152,40 @@ def test_invisible_characters_in_text_change_nothing(desk, where, bad):
 @pytest.mark.parametrize("bad", INVISIBLE)
 def test_invisible_characters_in_a_cancel_reason_change_nothing(desk, subscription, bad):
     value, named = INVISIBLE[bad]
-    call = lambda b: b.cancel_subscription(OPERATOR, subscription.ref, reason=value)  # noqa: E731
+    call = lambda b: b.subscriptions.cancel(OPERATOR, subscription.ref, reason=value)  # noqa: E731
     assert named in refused(desk, call, "reason")
-    at_bepaid = desk.billing.client("bepaid").get_subscription(subscription.provider_id)
+    at_bepaid = desk.bepaid.get_subscription(subscription.provider_id)
     assert at_bepaid.cancel_reason is None
 
 
 URL_FIELDS = {
     "pay link success_url": (
-        "success_url", lambda b, v: b.create_pay_link(OPERATOR, **LINK, success_url=v)),
+        "success_url",
+        lambda b, v: b.pay_links.create(OPERATOR, PayLinkDraft(**LINK, success_url=v)),
+    ),
     "pay link decline_url": (
-        "decline_url", lambda b, v: b.create_pay_link(OPERATOR, **LINK, decline_url=v)),
+        "decline_url",
+        lambda b, v: b.pay_links.create(OPERATOR, PayLinkDraft(**LINK, decline_url=v)),
+    ),
     "pay link fail_url": (
-        "fail_url", lambda b, v: b.create_pay_link(OPERATOR, **LINK, fail_url=v)),
+        "fail_url",
+        lambda b, v: b.pay_links.create(OPERATOR, PayLinkDraft(**LINK, fail_url=v)),
+    ),
     "APM return_url": (
-        "return_url", lambda b, v: b.create_apm_payment(OPERATOR, **APM, return_url=v)),
+        "return_url",
+        lambda b, v: b.apm_payments.create(OPERATOR, ApmPaymentDraft(**APM, return_url=v)),
+    ),
     "Payture redirect_url": (
-        "redirect_url", lambda b, v: b.create_payture_bill(OPERATOR, **GUEST, redirect_url=v)),
+        "redirect_url",
+        lambda b, v: b.payture_bills.create(OPERATOR, PaytureBillDraft(**GUEST, redirect_url=v)),
+    ),
     "subscription return_url": (
         "return_url",
-        lambda b, v: b.create_subscription(OPERATOR, plan=PlanDraft(**PLAN), return_url=v)),
-}  # fmt: skip
+        lambda b, v: b.subscriptions.create(
+            OPERATOR, SubscriptionDraft(plan=PlanDraft(**PLAN), return_url=v)
+        ),
+    ),
+}
 
 
 @pytest.mark.parametrize("bad", INVISIBLE_URL)
@@ -163,8 +215,8 @@ def test_digits_other_than_0_to_9_change_nothing_in_plans_and_subscriptions(desk
     value, named = FOREIGN_DIGITS[digit]
     draft = PlanDraft(**{**PLAN, **{k: v.format(value) for k, v in changes.items()}})
     for call in (
-        lambda b: b.create_plan(OPERATOR, draft),
-        lambda b: b.create_subscription(OPERATOR, plan=draft),
+        lambda b: b.plans.create(OPERATOR, draft),
+        lambda b: b.subscriptions.create(OPERATOR, SubscriptionDraft(plan=draft)),
     ):
         message = refused(desk, call, field)
         assert message.startswith("Type the number with the digits 0-9") and named in message
@@ -173,20 +225,24 @@ def test_digits_other_than_0_to_9_change_nothing_in_plans_and_subscriptions(desk
 @pytest.mark.parametrize("digit", FOREIGN_DIGITS)
 def test_digits_other_than_0_to_9_in_an_amount_change_nothing(desk, digit):
     value, named = FOREIGN_DIGITS[digit]
-    call = lambda b: b.create_pay_link(OPERATOR, **{**LINK, "amount": f"1{value}.50"})  # noqa: E731
+    draft = PayLinkDraft(**{**LINK, "amount": f"1{value}.50"})
+    call = lambda b: b.pay_links.create(OPERATOR, draft)  # noqa: E731
     message = refused(desk, call, "amount")
     assert "digits 0-9" in message and named in message
 
 
 def test_a_number_thousands_of_digits_long_is_refused_not_parsed(desk):
     draft = PlanDraft(**{**PLAN, "billing_cycles": "9" * 5000})
-    assert "from 1 to 1000" in refused(desk, lambda b: b.create_plan(OPERATOR, draft),
-                                       "billing_cycles")  # fmt: skip
+    assert "from 1 to 1000" in refused(
+        desk, lambda b: b.plans.create(OPERATOR, draft), "billing_cycles"
+    )
 
 
 def test_emoji_joined_by_zero_width_joiners_are_text_people_write(desk):
     description = "Team gift \U0001f469\u200d\U0001f4bb\U0001f3f3\ufe0f\u200d\U0001f308"
-    created = desk.billing.create_pay_link(OPERATOR, **{**LINK, "description": description})
+    created = desk.billing.pay_links.create(
+        OPERATOR, PayLinkDraft(**{**LINK, "description": description})
+    )
     assert created.bill.description == description
-    order = desk.billing.client("bepaid").get_checkout(created.bill.token).raw["order"]
+    order = desk.bepaid.get_checkout(created.bill.token).raw["order"]
     assert order["description"] == description

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from console.billing import PlanDraft
+from console.billing import (
+    ApmPaymentDraft,
+    PayLinkDraft,
+    PaytureBillDraft,
+    PlanDraft,
+    SubscriptionDraft,
+)
 from console.status import BillStatus, SubscriptionStatus
 from tests.contract.billing_support import GIFT_PRODUCT, OPERATOR, open_desk
 
@@ -29,17 +35,19 @@ UNFINDABLE = {
     "pay link": (
         "/ctp/api/checkouts",
         "checkouts",
-        lambda b: b.create_pay_link(OPERATOR, amount="5", currency="EUR", description="Lost"),
+        lambda b: b.pay_links.create(
+            OPERATOR, PayLinkDraft(amount="5", currency="EUR", description="Lost")
+        ),
     ),
     "Payture bill": (
         "/api/payments/20/payture/billCreate",
         "payture",
-        lambda b: b.create_payture_bill(OPERATOR, product_id=GIFT_PRODUCT),
+        lambda b: b.payture_bills.create(OPERATOR, PaytureBillDraft(product_id=GIFT_PRODUCT)),
     ),
     "subscription": (
         "/subscriptions",
         "subscriptions",
-        lambda b: b.create_subscription(OPERATOR, plan=PLAN),
+        lambda b: b.subscriptions.create(OPERATOR, SubscriptionDraft(plan=PLAN)),
     ),
 }
 
@@ -61,10 +69,10 @@ def test_unfindable_creation_is_confirming_then_closed_after_the_grace_period(de
     assert rows["bills"] + rows["subscriptions"] == 1
     assert ("olga", result_action(what), "failed") in desk.audit_actions()
 
-    assert desk.billing.confirm(OPERATOR, result.ref).confirming  # still within the grace
+    assert desk.billing.objects.confirm(OPERATOR, result.ref).confirming  # still within the grace
 
     desk.clock.advance(minutes=11)
-    resolved = desk.billing.confirm(OPERATOR, result.ref)
+    resolved = desk.billing.objects.confirm(OPERATOR, result.ref)
 
     assert not resolved.confirming
     assert resolved.status.value == "canceled"
@@ -88,8 +96,9 @@ def test_lost_apm_payment_is_found_by_tracking_id_at_once(desk):
     before = desk.provider_objects()["beyag"]
     lose_the_answer(desk, "/beyag/transactions/payments")
 
-    result = desk.billing.create_apm_payment(
-        OPERATOR, amount="6", currency="BYN", description="Lost APM", method_type="erip"
+    result = desk.billing.apm_payments.create(
+        OPERATOR,
+        ApmPaymentDraft(amount="6", currency="BYN", description="Lost APM", method_type="erip"),
     )
 
     assert not result.confirming and result.status == BillStatus.PENDING
@@ -107,41 +116,42 @@ def test_lost_apm_payment_is_confirmed_later_when_the_lookup_fails_too(desk):
     desk.fault(method="GET", path="^/beyag/transactions/tracking_id/", kind="error",
                status=503, count=3)  # fmt: skip
 
-    result = desk.billing.create_apm_payment(
-        OPERATOR, amount="6", currency="BYN", description="Lost APM", method_type="erip"
+    result = desk.billing.apm_payments.create(
+        OPERATOR,
+        ApmPaymentDraft(amount="6", currency="BYN", description="Lost APM", method_type="erip"),
     )
     assert result.confirming and "not answering" in result.message
 
-    confirmed = desk.billing.confirm(OPERATOR, result.ref)
+    confirmed = desk.billing.objects.confirm(OPERATOR, result.ref)
     assert not confirmed.confirming and confirmed.status == BillStatus.PENDING
     assert confirmed.form is not None
     desk.pay_apm(confirmed.bill.provider_id)
-    assert desk.billing.refresh(OPERATOR, result.ref).record.status == BillStatus.PAID
+    assert desk.billing.objects.refresh(OPERATOR, result.ref).record.status == BillStatus.PAID
 
 
 def test_lost_plan_is_found_by_listing_plans(desk):
     before = desk.provider_objects()["plans"]
     lose_the_answer(desk, "/plans")
-    created = desk.billing.create_plan(OPERATOR, PLAN)
+    created = desk.billing.plans.create(OPERATOR, PLAN)
     assert created.recovered and created.plan.title == "Lost plan"
     assert desk.provider_objects()["plans"] == before + 1
 
 
 def test_lost_subscription_that_was_paid_is_never_closed(desk):
     lose_the_answer(desk, "/subscriptions")
-    result = desk.billing.create_subscription(OPERATOR, plan=PLAN)
+    result = desk.billing.subscriptions.create(OPERATOR, SubscriptionDraft(plan=PLAN))
     # Someone had the link after all (say, from the bePaid back office) and paid.
     sub_id = desk.state()["bepaid"]["subscriptions"][0]["id"]
     desk.pay_subscription(sub_id)
     desk.clock.advance(minutes=11)
-    still = desk.billing.confirm(OPERATOR, result.ref)
+    still = desk.billing.objects.confirm(OPERATOR, result.ref)
     assert still.confirming and still.status == SubscriptionStatus.CREATING
     assert "import it" in still.message
     assert [p.amount for p in desk.ledger.payments_of("subscription", still.subscription.id)] == [
         400
     ]
 
-    imported = desk.billing.import_object(OPERATOR, sub_id)  # support pastes the id it found
+    imported = desk.billing.imports.create(OPERATOR, sub_id)  # support pastes the id it found
     assert not imported.created and imported.ref == result.ref
     assert imported.record.status == SubscriptionStatus.ACTIVE
     assert imported.record.provider_id == sub_id

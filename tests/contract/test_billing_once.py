@@ -8,26 +8,40 @@ import threading
 
 import pytest
 
-from console.billing import InvalidInput, PlanDraft, ProviderFailed, new_idempotency_key
+from console.billing import (
+    ApmPaymentDraft,
+    InvalidInput,
+    PayLinkDraft,
+    PaytureBillDraft,
+    PlanDraft,
+    ProviderFailed,
+    SubscriptionDraft,
+    new_idempotency_key,
+)
 from tests.contract.billing_support import BYN_PRODUCT, OPERATOR, open_desk
 
 PLAN = PlanDraft(title="Monthly", amount="5", currency="EUR", interval=1, interval_unit="month")
 
 CREATES = {
-    "pay link": lambda b, key, about="Coffee": b.create_pay_link(
-        OPERATOR, amount="3.50", currency="BYN", description=about, idempotency_key=key
-    ),
-    "APM payment": lambda b, key, about="Coffee": b.create_apm_payment(
-        OPERATOR, amount="3.50", currency="BYN", description=about, method_type="erip",
+    "pay link": lambda b, key, about="Coffee": b.pay_links.create(
+        OPERATOR,
+        PayLinkDraft(amount="3.50", currency="BYN", description=about),
         idempotency_key=key,
     ),
-    "Payture bill": lambda b, key, about="Coffee": b.create_payture_bill(
-        OPERATOR, product_id=BYN_PRODUCT, description=about, idempotency_key=key
+    "APM payment": lambda b, key, about="Coffee": b.apm_payments.create(
+        OPERATOR,
+        ApmPaymentDraft(amount="3.50", currency="BYN", description=about, method_type="erip"),
+        idempotency_key=key,
     ),
-    "subscription": lambda b, key, about="Coffee": b.create_subscription(
-        OPERATOR, plan=PLAN, customer_email=f"{about.lower()}@example.com", idempotency_key=key
+    "Payture bill": lambda b, key, about="Coffee": b.payture_bills.create(
+        OPERATOR, PaytureBillDraft(product_id=BYN_PRODUCT, description=about), idempotency_key=key
     ),
-}  # fmt: skip
+    "subscription": lambda b, key, about="Coffee": b.subscriptions.create(
+        OPERATOR,
+        SubscriptionDraft(plan=PLAN, customer_email=f"{about.lower()}@example.com"),
+        idempotency_key=key,
+    ),
+}
 
 
 @pytest.fixture
@@ -85,8 +99,10 @@ def test_the_same_key_with_other_values_is_refused_and_writes_nothing(desk):
 def test_bad_input_does_not_use_up_the_key(desk):
     key = new_idempotency_key()
     with pytest.raises(InvalidInput):
-        desk.billing.create_pay_link(
-            OPERATOR, amount="-1", currency="BYN", description="x", idempotency_key=key
+        desk.billing.pay_links.create(
+            OPERATOR,
+            PayLinkDraft(amount="-1", currency="BYN", description="x"),
+            idempotency_key=key,
         )
     made = CREATES["pay link"](desk.billing, key)  # corrected and sent again: one bill
     assert not made.repeated and desk.ledger_rows()["bills"] == 1
@@ -102,8 +118,8 @@ def test_a_malformed_key_is_refused(desk, key):
 def test_a_plan_form_makes_one_plan(desk):
     key = new_idempotency_key()
     before = desk.provider_objects()["plans"]
-    first = desk.billing.create_plan(OPERATOR, PLAN, idempotency_key=key)
-    again = desk.billing.create_plan(OPERATOR, PLAN, idempotency_key=key)
+    first = desk.billing.plans.create(OPERATOR, PLAN, idempotency_key=key)
+    again = desk.billing.plans.create(OPERATOR, PLAN, idempotency_key=key)
     assert again.repeated and again.plan.id == first.plan.id
     assert desk.provider_objects()["plans"] == before + 1
 
@@ -112,18 +128,22 @@ def test_a_refused_plan_frees_its_key_for_the_corrected_form(desk):
     key = new_idempotency_key()
     desk.fault(method="POST", path="/plans", kind="error", status=503)
     with pytest.raises(ProviderFailed, match="nothing was changed"):
-        desk.billing.create_plan(OPERATOR, PLAN, idempotency_key=key)
-    made = desk.billing.create_plan(OPERATOR, PLAN, idempotency_key=key)
+        desk.billing.plans.create(OPERATOR, PLAN, idempotency_key=key)
+    made = desk.billing.plans.create(OPERATOR, PLAN, idempotency_key=key)
     assert not made.repeated
 
 
 def test_cancel_twice_with_one_form_cancels_once(desk):
     sub = CREATES["subscription"](desk.billing, new_idempotency_key()).subscription
     desk.pay_subscription(sub.provider_id)
-    desk.billing.refresh(OPERATOR, sub.ref)
+    desk.billing.objects.refresh(OPERATOR, sub.ref)
     key = new_idempotency_key()
-    first = desk.billing.cancel_subscription(OPERATOR, sub.ref, reason="moved", idempotency_key=key)
-    again = desk.billing.cancel_subscription(OPERATOR, sub.ref, reason="moved", idempotency_key=key)
+    first = desk.billing.subscriptions.cancel(
+        OPERATOR, sub.ref, reason="moved", idempotency_key=key
+    )
+    again = desk.billing.subscriptions.cancel(
+        OPERATOR, sub.ref, reason="moved", idempotency_key=key
+    )
     assert first.subscription.status.value == "canceled" and not first.repeated
     assert again.repeated and "nothing was sent again" in again.message
     cancels = [a for a in desk.audit_actions() if a[1] == "cancel_subscription"]

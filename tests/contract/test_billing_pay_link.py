@@ -6,7 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from console.billing import Billing, ProviderFailed, ProviderRejectedInput, UnknownObject
+from console.billing import (
+    Billing,
+    PayLinkDraft,
+    ProviderFailed,
+    ProviderRejectedInput,
+    UnknownObject,
+)
 from console.status import BillStatus
 from tests.contract.billing_support import DECLINED, OPERATOR, open_desk
 
@@ -18,13 +24,15 @@ def desk(sandbox_url, tmp_path):
 
 
 def test_pay_link_is_created_paid_and_refreshed_into_a_payment(desk):
-    created = desk.billing.create_pay_link(
+    created = desk.billing.pay_links.create(
         OPERATOR,
-        amount="12.50",
-        currency="byn",
-        description="Order 17",
-        customer_email="Payer@Example.com",
-        success_url="https://shop.example/thanks",
+        PayLinkDraft(
+            amount="12.50",
+            currency="byn",
+            description="Order 17",
+            customer_email="Payer@Example.com",
+            success_url="https://shop.example/thanks",
+        ),
     )
     assert not created.confirming
     assert created.bill.status == BillStatus.PENDING
@@ -38,7 +46,7 @@ def test_pay_link_is_created_paid_and_refreshed_into_a_payment(desk):
     assert checkout["test"] is True
 
     desk.pay_checkout(created.bill.token)
-    refreshed = desk.billing.refresh(OPERATOR, created.ref)
+    refreshed = desk.billing.objects.refresh(OPERATOR, created.ref)
 
     assert refreshed.record.status == BillStatus.PAID
     assert refreshed.change.before == "pending" and refreshed.change.after == "paid"
@@ -54,28 +62,31 @@ def test_pay_link_is_created_paid_and_refreshed_into_a_payment(desk):
 
 
 def test_declined_payment_ends_failed_without_a_payment(desk):
-    created = desk.billing.create_pay_link(
-        OPERATOR, amount=500, currency="EUR", description="Declined order"
+    created = desk.billing.pay_links.create(
+        OPERATOR, PayLinkDraft(amount=500, currency="EUR", description="Declined order")
     )
     desk.pay_checkout(created.bill.token, card=DECLINED)
-    refreshed = desk.billing.refresh(OPERATOR, created.bill)
+    refreshed = desk.billing.objects.refresh(OPERATOR, created.bill)
     assert refreshed.record.status == BillStatus.FAILED
     assert desk.ledger.payments_of("bill", created.bill.id) == []
 
 
 def test_refreshing_twice_records_the_payment_once(desk):
-    created = desk.billing.create_pay_link(OPERATOR, amount="3", currency="USD", description="x")
+    created = desk.billing.pay_links.create(
+        OPERATOR, PayLinkDraft(amount="3", currency="USD", description="x")
+    )
     desk.pay_checkout(created.bill.token)
-    desk.billing.refresh(OPERATOR, created.ref)
-    again = desk.billing.refresh(OPERATOR, created.ref)
+    desk.billing.objects.refresh(OPERATOR, created.ref)
+    again = desk.billing.objects.refresh(OPERATOR, created.ref)
     assert not again.change.changed
     assert len(desk.ledger.payments_of("bill", created.bill.id)) == 1
 
 
 def test_chosen_expiry_is_sent_and_recorded(desk):
     expires = desk.clock() + timedelta(hours=2)
-    created = desk.billing.create_pay_link(
-        OPERATOR, amount="9.99", currency="EUR", description="Soon", expires_at=expires
+    created = desk.billing.pay_links.create(
+        OPERATOR,
+        PayLinkDraft(amount="9.99", currency="EUR", description="Soon", expires_at=expires),
     )
     assert abs(created.bill.expires_at - expires) < timedelta(seconds=1)
     sent = desk.state()["bepaid"]["checkouts"][0]["order"]["expired_at"]
@@ -87,10 +98,15 @@ def test_provider_refusal_is_shown_on_the_field_and_the_attempt_kept_as_failed(d
     # bePaid's past: bePaid answers 422 on checkout.order.expired_at.
     desk.advance_sandbox(days=2)
     with pytest.raises(ProviderRejectedInput) as caught:
-        desk.billing.create_pay_link(
-            OPERATOR, amount="10", currency="EUR", description="Late",
-            expires_at=desk.clock() + timedelta(hours=1),
-        )  # fmt: skip
+        desk.billing.pay_links.create(
+            OPERATOR,
+            PayLinkDraft(
+                amount="10",
+                currency="EUR",
+                description="Late",
+                expires_at=desk.clock() + timedelta(hours=1),
+            ),
+        )
     assert caught.value.errors == {"expires_at": "Must be in the future."}
     bill = desk.ledger.recent_bills(1)[0]
     assert caught.value.ref == bill.ref
@@ -111,7 +127,9 @@ def test_provider_refusal_is_shown_on_the_field_and_the_attempt_kept_as_failed(d
 def test_provider_failure_gives_a_clear_message_and_a_failed_row(desk, fault, error_class, words):
     desk.fault(method="POST", path="/ctp/api/checkouts", **fault)
     with pytest.raises(ProviderFailed) as caught:
-        desk.billing.create_pay_link(OPERATOR, amount="10", currency="EUR", description="Busy")
+        desk.billing.pay_links.create(
+            OPERATOR, PayLinkDraft(amount="10", currency="EUR", description="Busy")
+        )
     assert words in caught.value.message
     assert type(caught.value.provider_error).__name__ == error_class
     if fault["kind"] == "rate_limit":
@@ -131,7 +149,9 @@ class BrokenClient:
 def test_a_crash_mid_call_leaves_a_row_that_refresh_can_resolve(desk):
     billing = Billing(desk.settings, desk.ledger, bepaid=BrokenClient(), clock=desk.clock)
     with pytest.raises(RuntimeError):
-        billing.create_pay_link(OPERATOR, amount="10", currency="EUR", description="Crash")
+        billing.pay_links.create(
+            OPERATOR, PayLinkDraft(amount="10", currency="EUR", description="Crash")
+        )
     bill = desk.ledger.recent_bills(1)[0]
     assert bill.status == BillStatus.CREATING  # never lost: a refresh resolves it
     entry = desk.ledger.recent_audit(1)[0]
@@ -141,4 +161,4 @@ def test_a_crash_mid_call_leaves_a_row_that_refresh_can_resolve(desk):
 
 def test_a_bare_number_is_ambiguous_between_bill_and_subscription(desk):
     with pytest.raises(UnknownObject, match="write B1 or S1"):
-        desk.billing.refresh(OPERATOR, "1")
+        desk.billing.objects.refresh(OPERATOR, "1")

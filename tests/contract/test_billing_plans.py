@@ -31,7 +31,7 @@ def test_plan_with_a_trial_is_created_with_its_terms(desk):
         billing_cycles=12,
         number_payment_attempts=2,
     )
-    created = desk.billing.create_plan(OPERATOR, draft)
+    created = desk.billing.plans.create(OPERATOR, draft)
     plan = created.plan
     assert not created.recovered
     assert (plan.title, plan.currency, plan.amount) == ("Daily box", "BYN", 300)
@@ -42,18 +42,18 @@ def test_plan_with_a_trial_is_created_with_its_terms(desk):
 
 
 def test_plans_are_listed_newest_first(desk):
-    first = desk.billing.create_plan(OPERATOR, MONTHLY).plan
-    second = desk.billing.create_plan(
+    first = desk.billing.plans.create(OPERATOR, MONTHLY).plan
+    second = desk.billing.plans.create(
         OPERATOR, PlanDraft(**{**MONTHLY.__dict__, "title": "B"})
     ).plan
-    listed = desk.billing.list_plans(VIEWER)
+    listed = desk.billing.plans.list(VIEWER)
     assert [p.id for p in listed[:2]] == [second.id, first.id]
 
 
 def test_plan_creation_failure_is_audited_and_explained(desk):
     desk.fault(method="POST", path="/plans", kind="error", status=503)
     with pytest.raises(ProviderFailed) as caught:
-        desk.billing.create_plan(OPERATOR, MONTHLY)
+        desk.billing.plans.create(OPERATOR, MONTHLY)
     assert "not answering" in caught.value.message
     assert ("olga", "create_plan", "failed") in desk.audit_actions()
     assert desk.provider_objects()["plans"] == 0
@@ -61,10 +61,10 @@ def test_plan_creation_failure_is_audited_and_explained(desk):
 
 def test_every_plan_reads_page_after_page_up_to_its_bound(desk):
     made = [
-        desk.billing.create_plan(
+        desk.billing.plans.create(
             OPERATOR, PlanDraft(**{**MONTHLY.__dict__, "title": f"Plan {n}"})
         ).plan.id
         for n in range(105)  # more than one page of 100
     ]
-    assert [p.id for p in desk.billing.every_plan(VIEWER)] == made[::-1]  # newest first
-    assert [p.id for p in desk.billing.every_plan(VIEWER, at_most=3)] == made[:-4:-1]
+    assert [p.id for p in desk.billing.plans.every(VIEWER)] == made[::-1]  # newest first
+    assert [p.id for p in desk.billing.plans.every(VIEWER, at_most=3)] == made[:-4:-1]

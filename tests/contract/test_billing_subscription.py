@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from console.billing import PlanDraft, ProviderRejectedInput
+from console.billing import PlanDraft, ProviderRejectedInput, SubscriptionDraft
 from console.status import SubscriptionStatus
-from console.sync import refresh_open
 from tests.contract.billing_support import NO_WAIT, OPERATOR, open_desk
 
 
@@ -17,18 +16,26 @@ def desk(sandbox_url, tmp_path):
 
 
 DAILY_WITH_TRIAL = PlanDraft(
-    title="Daily coffee", amount="3", currency="BYN", interval=1, interval_unit="day",
-    trial_amount="1", trial_interval=1, trial_unit="day",
-)  # fmt: skip
+    title="Daily coffee",
+    amount="3",
+    currency="BYN",
+    interval=1,
+    interval_unit="day",
+    trial_amount="1",
+    trial_interval=1,
+    trial_unit="day",
+)
 
 
 def test_subscription_with_trial_is_paid_and_its_renewal_recorded_by_sync(desk):
-    created = desk.billing.create_subscription(
+    created = desk.billing.subscriptions.create(
         OPERATOR,
-        plan=DAILY_WITH_TRIAL,
-        customer_email="regular@example.com",
-        customer_ip="203.0.113.7",
-        return_url="https://shop.example/subscribed",
+        SubscriptionDraft(
+            plan=DAILY_WITH_TRIAL,
+            customer_email="regular@example.com",
+            customer_ip="203.0.113.7",
+            return_url="https://shop.example/subscribed",
+        ),
     )
     sub = created.subscription
     assert not created.confirming and sub.status == SubscriptionStatus.PENDING
@@ -40,12 +47,12 @@ def test_subscription_with_trial_is_paid_and_its_renewal_recorded_by_sync(desk):
     assert (customer["email"], customer["ip"]) == ("regular@example.com", "203.0.113.7")
 
     desk.pay_subscription(sub.provider_id)
-    in_trial = desk.billing.refresh(OPERATOR, created.ref)
+    in_trial = desk.billing.objects.refresh(OPERATOR, created.ref)
     assert in_trial.record.status == SubscriptionStatus.TRIAL
     assert [p.amount for p in desk.ledger.payments_of("subscription", sub.id)] == [100]
 
     desk.advance_sandbox(days=1, minutes=1)
-    report = refresh_open(desk.settings, desk.ledger, retry=NO_WAIT)
+    report = desk.billing.sync.refresh_open(retry=NO_WAIT)
 
     assert report.ok and [c.ref for c in report.changes] == [sub.ref]
     renewed = desk.ledger.get_subscription(sub.id)
@@ -57,10 +64,10 @@ def test_subscription_with_trial_is_paid_and_its_renewal_recorded_by_sync(desk):
 
 
 def test_every_renewal_between_two_polls_is_recorded(desk):
-    created = desk.billing.create_subscription(OPERATOR, plan=DAILY_WITH_TRIAL)
+    created = desk.billing.subscriptions.create(OPERATOR, SubscriptionDraft(plan=DAILY_WITH_TRIAL))
     desk.pay_subscription(created.subscription.provider_id)
     desk.advance_sandbox(days=4, minutes=1)  # trial ends, then three more daily renewals
-    refresh_open(desk.settings, desk.ledger, retry=NO_WAIT)
+    desk.billing.sync.refresh_open(retry=NO_WAIT)
     sub = desk.ledger.get_subscription(created.subscription.id)
     assert sub.paid_cycles == 4
     amounts = [p.amount for p in desk.ledger.payments_of("subscription", sub.id)]
@@ -68,11 +75,13 @@ def test_every_renewal_between_two_polls_is_recorded(desk):
 
 
 def test_subscription_to_an_existing_plan_takes_its_terms(desk):
-    plan = desk.billing.create_plan(
-        OPERATOR, PlanDraft(title="Yearly", amount="99", currency="EUR", interval=12,
-                            interval_unit="month"),
-    ).plan  # fmt: skip
-    created = desk.billing.create_subscription(OPERATOR, plan=plan.id, customer_email="a@b.example")
+    plan = desk.billing.plans.create(
+        OPERATOR,
+        PlanDraft(title="Yearly", amount="99", currency="EUR", interval=12, interval_unit="month"),
+    ).plan
+    created = desk.billing.subscriptions.create(
+        OPERATOR, SubscriptionDraft(plan=plan.id, customer_email="a@b.example")
+    )
     sub = created.subscription
     assert (sub.plan_id, sub.plan_title, sub.amount, sub.interval) == (plan.id, "Yearly", 9900, 12)
     assert sub.customer_email == "a@b.example"
@@ -80,9 +89,9 @@ def test_subscription_to_an_existing_plan_takes_its_terms(desk):
 
 
 def test_first_payment_declined_ends_the_subscription_failed(desk):
-    created = desk.billing.create_subscription(OPERATOR, plan=DAILY_WITH_TRIAL)
+    created = desk.billing.subscriptions.create(OPERATOR, SubscriptionDraft(plan=DAILY_WITH_TRIAL))
     desk.pay_subscription(created.subscription.provider_id, card="4005550000000019")
-    refreshed = desk.billing.refresh(OPERATOR, created.ref)
+    refreshed = desk.billing.objects.refresh(OPERATOR, created.ref)
     assert refreshed.record.status == SubscriptionStatus.FAILED
     assert desk.ledger.payments_of("subscription", created.subscription.id) == []
 
@@ -90,7 +99,7 @@ def test_first_payment_declined_ends_the_subscription_failed(desk):
 def test_refusal_without_field_errors_is_shown_for_the_whole_form(desk):
     desk.fault(method="POST", path="/subscriptions", kind="error", status=422)
     with pytest.raises(ProviderRejectedInput) as caught:
-        desk.billing.create_subscription(OPERATOR, plan=DAILY_WITH_TRIAL)
+        desk.billing.subscriptions.create(OPERATOR, SubscriptionDraft(plan=DAILY_WITH_TRIAL))
     assert caught.value.errors == {"form": "Unprocessable Entity."}
     failed = desk.ledger.recent_subscriptions(1)[0]
     assert failed.status == SubscriptionStatus.FAILED and caught.value.ref == failed.ref

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from console.billing import Billing, PayLinkDraft
 from console.clock import SandboxClock
 from provider_sandbox import server
 from provider_sandbox.core import SandboxConfig
@@ -89,15 +90,25 @@ def test_an_unreachable_sandbox_leaves_the_console_on_the_real_clock():
 def test_a_pay_link_expiring_in_24_sandbox_hours_is_accepted_two_days_ahead(sandbox_url, tmp_path):
     """The New payment page computes "in 24 hours" from the billing clock."""
     with open_desk(sandbox_url, tmp_path) as desk, httpx.Client(base_url=sandbox_url) as admin:
-        desk.billing.clock = SandboxClock(sandbox_url, refresh_every=0)
+        sandbox_now = SandboxClock(sandbox_url, refresh_every=0)
+        billing = Billing(
+            desk.settings,
+            desk.ledger,
+            bepaid=desk.bepaid,
+            beyag=desk.beyag,
+            payture=desk.payture,
+            clock=sandbox_now,
+        )
         advance(admin, TWO_DAYS)
 
-        created = desk.billing.create_pay_link(
+        created = billing.pay_links.create(
             OPERATOR,
-            amount="5",
-            currency="BYN",
-            description="After a fast-forward",
-            expires_at=desk.billing.now() + timedelta(hours=24),
+            PayLinkDraft(
+                amount="5",
+                currency="BYN",
+                description="After a fast-forward",
+                expires_at=sandbox_now() + timedelta(hours=24),
+            ),
         )
 
     assert created.pay_url

@@ -6,12 +6,17 @@ import threading
 
 import pytest
 
-from console.billing import PlanDraft
+from console.billing import (
+    ApmPaymentDraft,
+    PayLinkDraft,
+    PaytureBillDraft,
+    PlanDraft,
+    SubscriptionDraft,
+)
 from console.errors import ConfigError
 from console.ledger import now_ms
 from console.providers import RetryPolicy
 from console.status import BillStatus, SubscriptionStatus
-from console.sync import refresh_open
 from tests.contract.billing_support import GIFT_PRODUCT, NO_WAIT, OPERATOR, SUPPORT, open_desk
 
 PLAN = PlanDraft(title="Monthly", amount="5", currency="EUR", interval=1, interval_unit="month")
@@ -24,23 +29,26 @@ def desk(sandbox_url, tmp_path):
 
 
 def sync(desk, **options):
-    return refresh_open(desk.settings, desk.ledger, retry=NO_WAIT, clock=desk.clock, **options)
+    return desk.billing.sync.refresh_open(retry=NO_WAIT, **options)
 
 
 def link(desk, amount="5"):
-    return desk.billing.create_pay_link(OPERATOR, amount=amount, currency="EUR", description="x")
+    return desk.billing.pay_links.create(
+        OPERATOR, PayLinkDraft(amount=amount, currency="EUR", description="x")
+    )
 
 
 def test_one_pass_records_every_change_at_every_provider(desk):
     links = [link(desk, str(n)) for n in (1, 2, 3)]
     apms = [
-        desk.billing.create_apm_payment(
-            OPERATOR, amount=str(n), currency="BYN", description="x", method_type="erip"
+        desk.billing.apm_payments.create(
+            OPERATOR,
+            ApmPaymentDraft(amount=str(n), currency="BYN", description="x", method_type="erip"),
         )
         for n in (4, 5)
     ]
-    bill = desk.billing.create_payture_bill(OPERATOR, product_id=GIFT_PRODUCT)
-    sub = desk.billing.create_subscription(OPERATOR, plan=PLAN)
+    bill = desk.billing.payture_bills.create(OPERATOR, PaytureBillDraft(product_id=GIFT_PRODUCT))
+    sub = desk.billing.subscriptions.create(OPERATOR, SubscriptionDraft(plan=PLAN))
     untouched = link(desk, "9")
     for created in links:
         desk.pay_checkout(created.bill.token)
@@ -88,7 +96,7 @@ def test_rate_limit_pauses_the_pass_and_the_object_is_tried_again(desk):
     desk.fault(method="GET", path=f"/ctp/api/checkouts/{created.bill.token}",
                kind="rate_limit", retry_after=1)  # fmt: skip
     # One attempt per request, so the 429 reaches the pass instead of the client's retries.
-    report = refresh_open(desk.settings, desk.ledger, retry=RetryPolicy(attempts=1))
+    report = desk.billing.sync.refresh_open(retry=RetryPolicy(attempts=1))
     assert report.ok and [c.ref for c in report.changes] == [created.ref]
 
 
@@ -142,7 +150,7 @@ def test_demo_rows_are_skipped(desk):
 def test_support_runs_the_pass_in_its_own_name(desk):
     created = link(desk)
     desk.pay_checkout(created.bill.token)
-    report = refresh_open(desk.settings, desk.ledger, actor=SUPPORT, retry=NO_WAIT)
+    report = desk.billing.sync.refresh_open(actor=SUPPORT, retry=NO_WAIT)
     assert [c.ref for c in report.changes] == [created.ref]
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from console import sync as sync_module
+from console import cli
+from console.billing import PayLinkDraft
 from console.ledger import Ledger
 from console.status import BillStatus
 from tests.contract.billing_support import CLOSED_PORT_URL, NO_FILE, OPERATOR, open_desk
@@ -21,10 +22,12 @@ def desk(sandbox_url, tmp_path, monkeypatch):
 
 
 def test_one_pass_prints_a_summary_and_exits_zero(desk, capsys):
-    created = desk.billing.create_pay_link(OPERATOR, amount="2", currency="EUR", description="x")
+    created = desk.billing.pay_links.create(
+        OPERATOR, PayLinkDraft(amount="2", currency="EUR", description="x")
+    )
     desk.pay_checkout(created.bill.token)
 
-    code = sync_module.run_sync_command(desk.ledger.path, None)
+    code = cli.main(["sync", "--ledger", str(desk.ledger.path)])
 
     out = capsys.readouterr().out.strip().splitlines()
     assert code == 0 and len(out) == 1
@@ -34,10 +37,12 @@ def test_one_pass_prints_a_summary_and_exits_zero(desk, capsys):
 
 
 def test_a_failed_object_makes_the_exit_code_one(desk, capsys):
-    created = desk.billing.create_pay_link(OPERATOR, amount="2", currency="EUR", description="x")
+    created = desk.billing.pay_links.create(
+        OPERATOR, PayLinkDraft(amount="2", currency="EUR", description="x")
+    )
     desk.fault(method="GET", path=f"/ctp/api/checkouts/{created.bill.token}", kind="error",
                status=503, count=3)  # fmt: skip
-    assert sync_module.run_sync_command(desk.ledger.path, None) == 1
+    assert cli.main(["sync", "--ledger", str(desk.ledger.path)]) == 1
     assert f"first: {created.ref}" in capsys.readouterr().out
 
 
@@ -49,18 +54,18 @@ def test_every_repeats_until_interrupted(desk, capsys, monkeypatch):
         if len(passes) == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(sync_module, "_pause", stop_after_two)
-    assert sync_module.run_sync_command(desk.ledger.path, 30) == 0
+    monkeypatch.setattr(cli, "pause", stop_after_two)
+    assert cli.main(["sync", "--ledger", str(desk.ledger.path), "--every", "30"]) == 0
     assert len(capsys.readouterr().out.strip().splitlines()) == 2
     assert all(0 < seconds <= 30 for seconds in passes)
 
 
 @pytest.mark.parametrize("every", [0, -5])
 def test_every_must_be_positive(desk, capsys, every):
-    assert sync_module.run_sync_command(desk.ledger.path, every) == 2
+    assert cli.main(["sync", "--ledger", str(desk.ledger.path), "--every", str(every)]) == 2
     assert "--every" in capsys.readouterr().err
 
 
 def test_unusable_ledger_path_is_a_clear_error(desk, tmp_path, capsys):
-    assert sync_module.run_sync_command(tmp_path, None) == 2  # a directory, not a file
+    assert cli.main(["sync", "--ledger", str(tmp_path)]) == 2  # a directory, not a file
     assert "directory" in capsys.readouterr().err

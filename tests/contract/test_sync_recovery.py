@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from console.billing import PayLinkDraft
 from console.status import BillStatus
-from console.sync import refresh_open
 from tests.contract.billing_support import NO_WAIT, OPERATOR, open_desk
 
 
@@ -26,20 +26,22 @@ def desk(sandbox_url, tmp_path):
 )
 def test_payment_made_during_a_burst_is_recorded_after_it(desk, burst):
     links = [
-        desk.billing.create_pay_link(OPERATOR, amount=f"{n}", currency="EUR", description="x")
+        desk.billing.pay_links.create(
+            OPERATOR, PayLinkDraft(amount=f"{n}", currency="EUR", description="x")
+        )
         for n in (1, 2, 3)
     ]
     for created in links:
         desk.pay_checkout(created.bill.token)  # the payers pay while the API misbehaves
     desk.fault(method="GET", path="^/ctp/api/checkouts/", count=1000, **burst)
 
-    during = refresh_open(desk.settings, desk.ledger, retry=NO_WAIT, clock=desk.clock)
+    during = desk.billing.sync.refresh_open(retry=NO_WAIT)
     assert {error.ref for error in during.errors} == {created.ref for created in links}
     assert all(m.message for m in during.errors)  # each says what went wrong
     assert {desk.ledger.get_bill(c.bill.id).status for c in links} == {BillStatus.PENDING}
 
     desk.admin.delete("/__sandbox/faults").raise_for_status()  # the provider recovers
-    after = refresh_open(desk.settings, desk.ledger, retry=NO_WAIT, clock=desk.clock)
+    after = desk.billing.sync.refresh_open(retry=NO_WAIT)
 
     assert after.ok and {change.ref for change in after.changes} == {c.ref for c in links}
     for created in links:

@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
+from console.billing import PayLinkDraft
 from console.ledger import Ledger
 from console.status import BillStatus
-from console.sync import refresh_open
 from tests.contract.billing_support import NO_WAIT, OPERATOR, open_desk
 
 BILLS = 24
@@ -23,8 +23,8 @@ def desk(sandbox_url, tmp_path):
 def test_sync_in_one_thread_and_receiver_in_another_record_each_payment_once(desk):
     paid = []
     for n in range(BILLS):
-        created = desk.billing.create_pay_link(
-            OPERATOR, amount=str(n + 1), currency="EUR", description=f"Order {n}"
+        created = desk.billing.pay_links.create(
+            OPERATOR, PayLinkDraft(amount=str(n + 1), currency="EUR", description=f"Order {n}")
         )
         transaction = desk.pay_checkout(created.bill.token)["transaction"]
         paid.append((created.bill, transaction))
@@ -51,7 +51,7 @@ def test_sync_in_one_thread_and_receiver_in_another_record_each_payment_once(des
 
     def syncer():
         start.wait()
-        reports.append(refresh_open(desk.settings, desk.ledger, retry=NO_WAIT, concurrency=8))
+        reports.append(desk.billing.sync.refresh_open(retry=NO_WAIT, concurrency=8))
 
     threads = [threading.Thread(target=receiver), threading.Thread(target=syncer)]
     for thread in threads:

@@ -12,6 +12,7 @@ from dataclasses import replace
 import httpx
 import pytest
 
+from console.billing import PaytureBillDraft
 from console.ledger import Ledger
 from console.status import BillStatus
 from console.webhooks import create_app
@@ -46,7 +47,7 @@ def world(run_sandbox, tmp_path_factory):
 
 
 def bill(desk, product: str = DIRECT):
-    return desk.billing.create_payture_bill(OPERATOR, product_id=product).bill
+    return desk.billing.payture_bills.create(OPERATOR, PaytureBillDraft(product_id=product)).bill
 
 
 def notices(ledger: Ledger, bill_id: int) -> list:

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from console.auth import LOCAL_ADMIN
-from console.billing import Billing
+from console.billing import Billing, PayLinkDraft
 from console.config import load_settings
 from console.ledger import Ledger
 
@@ -40,10 +40,15 @@ def pay_link(console_app):
     """A pay link made by billing in this process, on the running console's ledger and sandbox."""
     settings = load_settings(env=console_app.env)
     with Ledger(console_app.ledger_path) as ledger:
-        made = Billing(settings, ledger).create_pay_link(
-            LOCAL_ADMIN, amount="12.50", currency="BYN", description="Coffee beans, 1 kg",
-            customer_email="e2e.buyer@example.com",
-        )  # fmt: skip
+        made = Billing(settings, ledger).pay_links.create(
+            LOCAL_ADMIN,
+            PayLinkDraft(
+                amount="12.50",
+                currency="BYN",
+                description="Coffee beans, 1 kg",
+                customer_email="e2e.buyer@example.com",
+            ),
+        )
     assert made.status.value == "pending", made.message
     return made
 

@@ -31,7 +31,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from console.auth import LOCAL_ADMIN
-from console.billing import APM_METHODS, Billing, PlanDraft
+from console.billing import (
+    APM_METHODS,
+    ApmPaymentDraft,
+    Billing,
+    PayLinkDraft,
+    PaytureBillDraft,
+    PlanDraft,
+    SubscriptionDraft,
+)
 from console.config import load_settings
 from console.ledger import Ledger
 from console.providers import BillExtras
@@ -118,41 +126,78 @@ def marked(console_app, beacon) -> Marked:
     text, image, link = beacon.both, beacon.image, beacon.link
     with Ledger(console_app.ledger_path) as ledger:
         billing = Billing(settings, ledger)
-        card = billing.create_pay_link(
-            LOCAL_ADMIN, amount="12.50", currency="BYN", description=text,
-            customer_email="marked.payer@example.com",
-        )  # fmt: skip
-        apm = billing.create_apm_payment(
-            LOCAL_ADMIN, amount="7.00", currency="BYN", description=text,
-            method_type=APM_METHODS[0], customer_email="marked.payer@example.com",
-            customer={"first_name": image, "last_name": link, "city": image, "zip": link,
-                      "address": text},
-        )  # fmt: skip
-        product = billing.payture_products(LOCAL_ADMIN)[0]
-        payture = billing.create_payture_bill(
-            LOCAL_ADMIN, product_id=product.id, user_id=link, description=text,
-            customer_email="marked.payer@example.com",
-            extended=BillExtras(page_id=image, gift_recipient=link, gift_message=text,
-                                campaign=image, utm_source=link, utm_medium=image,
-                                utm_campaign=text),
-        )  # fmt: skip
-        declined = billing.create_pay_link(
-            LOCAL_ADMIN, amount="3.00", currency="BYN", description=text,
-            customer_email="marked.payer@example.com",
-        )  # fmt: skip
+        card = billing.pay_links.create(
+            LOCAL_ADMIN,
+            PayLinkDraft(
+                amount="12.50",
+                currency="BYN",
+                description=text,
+                customer_email="marked.payer@example.com",
+            ),
+        )
+        apm = billing.apm_payments.create(
+            LOCAL_ADMIN,
+            ApmPaymentDraft(
+                amount="7.00",
+                currency="BYN",
+                description=text,
+                method_type=APM_METHODS[0],
+                customer_email="marked.payer@example.com",
+                customer={
+                    "first_name": image,
+                    "last_name": link,
+                    "city": image,
+                    "zip": link,
+                    "address": text,
+                },
+            ),
+        )
+        product = billing.payture_bills.products(LOCAL_ADMIN)[0]
+        payture = billing.payture_bills.create(
+            LOCAL_ADMIN,
+            PaytureBillDraft(
+                product_id=product.id,
+                user_id=link,
+                description=text,
+                customer_email="marked.payer@example.com",
+                extended=BillExtras(
+                    page_id=image,
+                    gift_recipient=link,
+                    gift_message=text,
+                    campaign=image,
+                    utm_source=link,
+                    utm_medium=image,
+                    utm_campaign=text,
+                ),
+            ),
+        )
+        declined = billing.pay_links.create(
+            LOCAL_ADMIN,
+            PayLinkDraft(
+                amount="3.00",
+                currency="BYN",
+                description=text,
+                customer_email="marked.payer@example.com",
+            ),
+        )
         # What a provider might say about it: a status word and a decline message.
         ledger.record_bill_status(
             declined.bill.id, BillStatus.FAILED, image, "webhook", detail=f"Declined: {text}"
         )
-        plan = billing.create_plan(
-            LOCAL_ADMIN, PlanDraft(title=text, amount="9.90", currency="BYN", interval=1,
-                                   interval_unit="month"),
-        )  # fmt: skip
-        subscribed = billing.create_subscription(
-            LOCAL_ADMIN, plan=plan.plan.id, customer_email="marked.payer@example.com",
-            first_name=image, last_name=link,
-        )  # fmt: skip
-        billing.cancel_subscription(LOCAL_ADMIN, subscribed.ref, reason=text)
+        plan = billing.plans.create(
+            LOCAL_ADMIN,
+            PlanDraft(title=text, amount="9.90", currency="BYN", interval=1, interval_unit="month"),
+        )
+        subscribed = billing.subscriptions.create(
+            LOCAL_ADMIN,
+            SubscriptionDraft(
+                plan=plan.plan.id,
+                customer_email="marked.payer@example.com",
+                first_name=image,
+                last_name=link,
+            ),
+        )
+        billing.subscriptions.cancel(LOCAL_ADMIN, subscribed.ref, reason=text)
         ledger.record_notification(
             provider="bepaid", verdict="rejected", detail=f"Provider said: {text}"
         )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from console.billing._base import provider_field_errors
-from console.billing._bills import APM_FIELDS, CHECKOUT_FIELDS, PAYTURE_HINTS
+from console.billing._apm_payments import APM_FIELDS
+from console.billing._failures import provider_field_errors
+from console.billing._pay_links import CHECKOUT_FIELDS
+from console.billing._payture_bills import PAYTURE_HINTS
 from console.billing._subscriptions import SUBSCRIPTION_FIELDS
 from console.providers import ProviderValidationError, RateLimited
 

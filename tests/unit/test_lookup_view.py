@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from console.ledger import Ledger
+from console.ledger import Ledger, NewSubscription
 from console.status import SubscriptionStatus
 from console.ui.lookup_view import holds_card_number, record_facts
 from tests.support.markdown import as_shown
@@ -19,9 +19,17 @@ def test_facts_show_what_was_typed_as_text(tmp_path):
     payload = "![x](http://127.0.0.1:9/b) *hi*"
     with Ledger(tmp_path / "ledger.db") as ledger:
         sub_id = ledger.create_subscription(
-            tracking_id="club_1_", amount=1200, currency="EUR", interval=1,
-            interval_unit="month", plan_title=payload, status=SubscriptionStatus.PENDING, at=AT,
-        )  # fmt: skip
+            NewSubscription(
+                tracking_id="club_1_",
+                amount=1200,
+                currency="EUR",
+                interval=1,
+                interval_unit="month",
+                plan_title=payload,
+                status=SubscriptionStatus.PENDING,
+                at=AT,
+            )
+        )
         sub = ledger.get_subscription(sub_id)
     facts = {row[""]: row["value"] for row in record_facts(sub, "UTC")}
     assert "![" not in facts["Plan"] and "](" not in facts["Plan"]

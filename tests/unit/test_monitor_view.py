@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from console.auth import LOCAL_ADMIN
+from console.billing import SyncReport
 from console.ledger import Ledger, NewBill, NewSubscription
 from console.status import BillStatus, SubscriptionStatus
-from console.sync import SyncReport
 from console.ui.monitor_view import (
     StatusChange,
     SyncGate,
@@ -140,34 +140,34 @@ class FakeClock:
 def test_sync_gate_reuses_a_recent_pass_unless_forced(ledger):
     clock, calls = FakeClock(), []
 
-    def refresh(settings, ledger, *, actor):
+    def refresh(actor):
         calls.append(actor)
         return SyncReport(started_at=NOW)
 
-    gate = SyncGate(3.0, monotonic=clock, refresh=refresh)
-    assert gate.run(None, ledger, LOCAL_ADMIN).ran
+    gate = SyncGate(3.0, monotonic=clock)
+    assert gate.run(refresh, LOCAL_ADMIN).ran
     clock.now += 1
-    reused = gate.run(None, ledger, LOCAL_ADMIN)
+    reused = gate.run(refresh, LOCAL_ADMIN)
     assert not reused.ran and reused.report is gate.last_report
-    assert gate.run(None, ledger, LOCAL_ADMIN, force=True).ran
+    assert gate.run(refresh, LOCAL_ADMIN, force=True).ran
     clock.now += 5
-    assert gate.run(None, ledger, LOCAL_ADMIN).ran
+    assert gate.run(refresh, LOCAL_ADMIN).ran
     assert len(calls) == 3
 
 
 def test_sync_gate_never_runs_two_passes_at_once(ledger):
     started, release = threading.Event(), threading.Event()
 
-    def slow_refresh(settings, ledger, *, actor):
+    def slow_refresh(actor):
         started.set()
         release.wait(10)
         return SyncReport(started_at=NOW)
 
-    gate = SyncGate(0.0, refresh=slow_refresh)
-    worker = threading.Thread(target=gate.run, args=(None, ledger, LOCAL_ADMIN))
+    gate = SyncGate(0.0)
+    worker = threading.Thread(target=gate.run, args=(slow_refresh, LOCAL_ADMIN))
     worker.start()
     assert started.wait(10)
-    second = gate.run(None, ledger, LOCAL_ADMIN, force=True)
+    second = gate.run(slow_refresh, LOCAL_ADMIN, force=True)
     release.set()
     worker.join(10)
     assert not second.ran and second.note == "another session is checking providers"

@@ -5,8 +5,8 @@ uid, a subscription id, a tracking id, a checkout token, a whole pay link or a
 customer e-mail; ``ledger.lookup`` does the parsing. Several matches give a list to
 pick from. A record shows a plain-language explanation (:mod:`console.explain`),
 its facts, its status timeline and its payments; *Check with provider now* asks the
-provider through ``billing.refresh``. Something the ledger does not know can be
-looked for at the providers and imported (``billing.import_object``).
+provider through ``billing.objects.refresh``. Something the ledger does not know can be
+looked for at the providers and imported (``billing.imports.create``).
 
 UI only. The URL follows the search: ``/lookup?q=B12`` opens with that search run,
 and every search updates ``?q=`` so the address can be shared.
@@ -119,7 +119,7 @@ def check_now(record: Bill | Subscription, actor: Actor) -> Bill | Subscription:
     """Ask the provider now; show what changed; return the record as recorded after."""
     try:
         with st.spinner("Asking the provider…"):
-            refreshed = context.billing().refresh(actor, record.ref)
+            refreshed = context.billing().objects.refresh(actor, record.ref)
     except ConsoleError as exc:
         st.error(titled(exc.title, exc.message))
         return record
@@ -171,7 +171,7 @@ def import_now(query: str, currency: str | None) -> None:
     """Button callback: find ``query`` at the providers and record it."""
     actor = context.actor()
     try:
-        imported = context.billing().import_object(actor, query, currency=currency)
+        imported = context.billing().imports.create(actor, query, currency=currency)
     except InvalidInput as exc:
         if "currency" in exc.errors:
             st.session_state[NEEDS_CURRENCY_KEY] = query

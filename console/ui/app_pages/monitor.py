@@ -2,7 +2,7 @@
 
 UI only. A fragment re-runs on its own every 5, 15 or 60 seconds (``st.fragment(
 run_every=...)``): it asks the providers about the open items through
-``console.sync.refresh_open`` (behind :class:`~console.ui.monitor_view.SyncGate`, so
+``billing.sync.refresh_open`` (behind :class:`~console.ui.monitor_view.SyncGate`, so
 many open tabs share one pass), then re-reads the ledger. What changed since the
 previous look is announced with a toast (``B12: pending → paid``) and highlighted;
 finished items leave the open list and appear under "Recently finished".
@@ -98,7 +98,7 @@ def live_panel(
     if not frozen and may_refresh and (forced or not paused):
         try:
             outcome = sync_gate(str(settings.ledger_path)).run(
-                settings, ledger, actor, force=forced
+                context.billing().sync.refresh_open, actor, force=forced
             )
         except ConsoleError as exc:
             st.error(titled(exc.title, exc.message))

@@ -24,8 +24,11 @@ from iso3166 import countries_by_alpha2
 from console.auth import Action, allowed_pages, can
 from console.billing import (
     APM_METHODS,
+    ApmPaymentDraft,
     CreatedBill,
     InvalidInput,
+    PayLinkDraft,
+    PaytureBillDraft,
     ProviderRejectedInput,
     new_idempotency_key,
 )
@@ -99,7 +102,7 @@ def _expiry(key: str) -> datetime | None:
     hours = st.session_state.get(key)
     # The billing clock: the sandbox's in sandbox mode, so "in 24 hours" means what the
     # sandbox will judge it by after a fast-forward.
-    return None if hours is None else context.billing().now() + timedelta(hours=float(hours))
+    return None if hours is None else context.clock()() + timedelta(hours=float(hours))
 
 
 def form_key(kind: str) -> str:
@@ -150,9 +153,7 @@ def create_another(kind: str) -> None:
 
 def create_card_link() -> None:
     def create(key: str) -> CreatedBill:
-        return context.billing().create_pay_link(
-            context.actor(),
-            idempotency_key=key,
+        draft = PayLinkDraft(
             amount=_value("np_card_amount"),
             currency=_value("np_card_currency"),
             description=_value("np_card_description"),
@@ -161,15 +162,14 @@ def create_card_link() -> None:
             success_url=_value("np_card_success_url"),
             decline_url=_value("np_card_decline_url"),
         )
+        return context.billing().pay_links.create(context.actor(), draft, idempotency_key=key)
 
     _attempt("card", create)
 
 
 def create_apm_payment() -> None:
     def create(key: str) -> CreatedBill:
-        return context.billing().create_apm_payment(
-            context.actor(),
-            idempotency_key=key,
+        draft = ApmPaymentDraft(
             amount=_value("np_apm_amount"),
             currency=_value("np_apm_currency"),
             description=_value("np_apm_description"),
@@ -179,6 +179,7 @@ def create_apm_payment() -> None:
             expires_at=_expiry("np_apm_hours"),
             customer={name: _value(f"np_apm_{name}") for name in (*APM_PAYER, "country")},
         )
+        return context.billing().apm_payments.create(context.actor(), draft, idempotency_key=key)
 
     _attempt("apm", create)
 
@@ -188,9 +189,7 @@ def create_payture_bill() -> None:
     extended = BillExtras(**extras) if any(v is not None for v in extras.values()) else None
 
     def create(key: str) -> CreatedBill:
-        return context.billing().create_payture_bill(
-            context.actor(),
-            idempotency_key=key,
+        draft = PaytureBillDraft(
             product_id=_value("np_pt_product"),
             user_id=_value("np_pt_user"),
             redirect_url=_value("np_pt_redirect_url"),
@@ -200,18 +199,19 @@ def create_payture_bill() -> None:
             amount=_value("np_pt_amount"),
             currency=_value("np_pt_currency"),
         )
+        return context.billing().payture_bills.create(context.actor(), draft, idempotency_key=key)
 
     _attempt("payture", create)
 
 
 def confirm_last() -> None:
     """*Check again* for a creation whose answer was lost."""
-    _follow_up(lambda billing, actor, ref: billing.confirm(actor, ref))
+    _follow_up(lambda billing, actor, ref: billing.objects.confirm(actor, ref))
 
 
 def refresh_last() -> None:
     """*Check status*: ask the provider about the bill now."""
-    _follow_up(lambda billing, actor, ref: billing.refresh(actor, ref))
+    _follow_up(lambda billing, actor, ref: billing.objects.refresh(actor, ref))
 
 
 def _follow_up(call: Callable) -> None:
@@ -485,7 +485,7 @@ def main() -> None:
         apm_form(errors, settings.is_sandbox)
     else:
         try:
-            products = context.billing().payture_products(actor)
+            products = context.billing().payture_bills.products(actor)
         except ConsoleError as exc:
             show_failure(exc)
         else:

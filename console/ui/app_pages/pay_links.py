@@ -62,7 +62,7 @@ def open_bills(kind: str) -> tuple[list[OpenItem], int]:
 def refresh(ref: str) -> None:
     """*Check status* callback: ask the provider now and keep the answer's sentence."""
     try:
-        answer = context.billing().refresh(context.actor(), ref)
+        answer = context.billing().objects.refresh(context.actor(), ref)
     except ConsoleError as exc:
         st.session_state[NOTICE] = (ref, titled(exc.title, exc.message), False)
     else:

@@ -24,6 +24,7 @@ from console.billing import (
     InvalidInput,
     PlanDraft,
     ProviderRejectedInput,
+    SubscriptionDraft,
     new_idempotency_key,
 )
 from console.errors import ConsoleError
@@ -137,7 +138,7 @@ def _draft(prefix: str) -> PlanDraft:
 
 def create_plan() -> None:
     def action(key: str) -> str:
-        created = context.billing().create_plan(
+        created = context.billing().plans.create(
             context.actor(), _draft("sub_plan"), idempotency_key=key
         )
         st.session_state.pop(PLANS, None)  # list again, with the new plan
@@ -152,13 +153,14 @@ def create_subscription() -> None:
     plan = _draft("sub_inline") if source == INLINE else _value("sub_new_plan")
 
     def action(key: str) -> str:
-        created = context.billing().create_subscription(
-            context.actor(),
+        draft = SubscriptionDraft(
             plan=plan,
             customer_email=_value("sub_new_email"),
             customer_ip=_value("sub_new_ip"),
             return_url=_value("sub_new_return_url"),
-            idempotency_key=key,
+        )
+        created = context.billing().subscriptions.create(
+            context.actor(), draft, idempotency_key=key
         )
         st.session_state[CREATED] = created
         return created.message
@@ -173,7 +175,7 @@ def confirm_created() -> None:
         return
 
     def action(_key: str) -> str:
-        again = context.billing().confirm(context.actor(), created.ref)
+        again = context.billing().objects.confirm(context.actor(), created.ref)
         if isinstance(again, CreatedSubscription):
             st.session_state[CREATED] = again
         return again.message
@@ -182,7 +184,7 @@ def confirm_created() -> None:
 
 
 def refresh(ref: str) -> None:
-    _outcome("detail", lambda _key: context.billing().refresh(context.actor(), ref).message)
+    _outcome("detail", lambda _key: context.billing().objects.refresh(context.actor(), ref).message)
 
 
 def cancel(ref: str) -> None:
@@ -195,7 +197,7 @@ def cancel(ref: str) -> None:
         return
 
     def action(key: str) -> str:
-        done = context.billing().cancel_subscription(
+        done = context.billing().subscriptions.cancel(
             context.actor(),
             ref,
             reason=st.session_state.get("sub_cancel_reason") or "",
@@ -295,7 +297,7 @@ def load_plans(actor: Actor) -> tuple[Plan, ...] | None:
     """The session's plans list, read from bePaid once (None when bePaid could not say)."""
     if PLANS not in st.session_state:
         try:
-            st.session_state[PLANS] = context.billing().every_plan(actor)
+            st.session_state[PLANS] = context.billing().plans.every(actor)
         except ConsoleError as exc:
             st.error(titled(exc.title, exc.message), icon=":material/error:")
             return None
