@@ -69,6 +69,7 @@ from console.providers.payture import extended_of as payture_extended
 from console.providers.policy import RetryPolicy, Timeouts
 
 __all__ = [
+    "PAYTURE_EXTENDED_KEYS",
     "AsyncBepaidClient",
     "AsyncBeyagClient",
     "AsyncPaytureClient",
@@ -88,7 +89,6 @@ __all__ = [
     "NewPlan",
     "NotFound",
     "OutcomeUnknown",
-    "PAYTURE_EXTENDED_KEYS",
     "PayForm",
     "PaytureBill",
     "PaytureBillStatus",
