@@ -196,7 +196,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Every process gets the same absolute files, whatever folder it runs in.
     env[ENV_PREFIX + "LEDGER"] = str(settings.ledger_path)
     env[ENV_PREFIX + "SANDBOX_STATE"] = str(settings.sandbox_state)
-    children: list[subprocess.Popen] = []
+    children: list[subprocess.Popen[bytes]] = []
     # A service manager or test harness stops us with SIGTERM: make it unwind like
     # Ctrl-C so the `finally` below stops every child instead of orphaning them.
     signal.signal(signal.SIGTERM, _exit_on_signal)
@@ -259,7 +259,7 @@ def check_address(settings: Settings, address: str) -> None:
     check(settings, address)
 
 
-def _start_sandbox(settings: Settings, env: dict[str, str]) -> subprocess.Popen:
+def _start_sandbox(settings: Settings, env: dict[str, str]) -> subprocess.Popen[bytes]:
     settings.sandbox_state.parent.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable,
@@ -275,19 +275,21 @@ def _start_sandbox(settings: Settings, env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter and module
 
 
-def _start_receiver(settings: Settings, env: dict[str, str]) -> subprocess.Popen:
+def _start_receiver(settings: Settings, env: dict[str, str]) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "console.webhooks", "--port", str(settings.webhook_port)]
     command += ["--ledger", str(settings.ledger_path)]
     return subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter and module
 
 
-def _start_console(port: int, env: dict[str, str]) -> subprocess.Popen:
+def _start_console(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "console.ui.server", "--port", str(port)]
     command += ["--address", CONSOLE_ADDRESS]
     return subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter and module
 
 
-def _wait_until_up(url: str, child: subprocess.Popen, name: str, timeout: float = 60) -> None:
+def _wait_until_up(
+    url: str, child: subprocess.Popen[bytes], name: str, timeout: float = 60
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if child.poll() is not None:

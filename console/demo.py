@@ -46,6 +46,8 @@ PAYMENT_COLUMNS = (
 EVENT_COLUMNS = (
     "object_type", "object_id", "from_status", "to_status", "native_status", "source", "at",
 )  # fmt: skip
+# One row for Ledger.bulk_insert, its values in the order of the table's *_COLUMNS.
+Row = tuple[object, ...]
 SUBSCRIPTION_COLUMNS = (
     "id", "provider", "provider_id", "tracking_id", "plan_id", "plan_title", "amount",
     "currency", "interval", "interval_unit", "trial_interval", "trial_unit", "customer_email",
@@ -192,7 +194,9 @@ class _Generator:
             events += ledger.bulk_insert("status_events", sub_events, columns=EVENT_COLUMNS)
             times = sorted(self.moment() for _ in range(bills))
             for first in range(0, bills, CHUNK):
-                bill_rows, pay_rows, event_rows = [], [], []
+                bill_rows: list[Row] = []
+                pay_rows: list[Row] = []
+                event_rows: list[Row] = []
                 for offset, created in enumerate(times[first : first + CHUNK]):
                     serial = first + offset + 1
                     self.bill(serial, created, customers, bill_rows, pay_rows, event_rows)
@@ -202,7 +206,15 @@ class _Generator:
         ledger.audit("demo", "demo_generate", None, None, "ok", "cli", {"bills": bills})
         return bills, len(sub_rows), payments, events
 
-    def bill(self, bill_id, created, customers, bills, payments, events) -> None:
+    def bill(
+        self,
+        bill_id: int,
+        created: int,
+        customers: int,
+        bills: list[Row],
+        payments: list[Row],
+        events: list[Row],
+    ) -> None:
         rng = self.rng
         roll = rng.randrange(100)
         kind, provider, _ = KINDS[0] if roll < 55 else KINDS[1] if roll < 70 else KINDS[2]
@@ -239,7 +251,7 @@ class _Generator:
             created, settled or created, expires_at, paid_at, extra, 1,
         ))  # fmt: skip
         events.append(("bill", bill_id, None, "pending", _first_native(kind), "console", created))
-        if status == "pending":
+        if settled is None:  # only a pending bill has not settled
             return
         final = "paid" if status == "refunded" else status
         final_native = "successful" if status == "refunded" else native
@@ -256,7 +268,7 @@ class _Generator:
                 (bill_id, None, provider, txn, "charge", kind, paid, currency, paid_at, 1)
             )
         if status == "refunded":
-            refunded_at = min(paid_at + rng.randrange(1, 10) * DAY_MS, self.end_ms)
+            refunded_at = min(settled + rng.randrange(1, 10) * DAY_MS, self.end_ms)
             txn = f"demo-{self.seed}-r{bill_id}"
             payments.append(
                 (bill_id, None, provider, txn, "refund", kind, -amount, currency, refunded_at, 1)
@@ -299,19 +311,29 @@ class _Generator:
         return "expired", "expired", open_until
 
     # -- subscriptions -------------------------------------------------------------
-    def subscriptions(self, count: int, customers: int):
-        rows, payments, events = [], [], []
+    def subscriptions(self, count: int, customers: int) -> tuple[list[Row], list[Row], list[Row]]:
+        rows: list[Row] = []
+        payments: list[Row] = []
+        events: list[Row] = []
         for sub_id in range(1, count + 1):
             self.subscription(sub_id, customers, rows, payments, events)
         return rows, payments, events
 
-    def subscription(self, sub_id, customers, rows, payments, events) -> None:
+    def subscription(
+        self,
+        sub_id: int,
+        customers: int,
+        rows: list[Row],
+        payments: list[Row],
+        events: list[Row],
+    ) -> None:
         rng = self.rng
         plan_id, title, amount, currency, interval, unit, trial_days = PLANS[rng.randrange(3)]
         created = self.moment()
         with_trial = trial_days and rng.random() < 0.6
         event = _EventLog(events, sub_id)
         event.add("pending", "redirecting", "console", created)
+        at: int | None  # the next charge; None when the subscription failed at once
         at = created + 2 * MINUTE_MS
         status, native = "active", "active"
         canceled_at = reason = None
@@ -365,7 +387,7 @@ class _Generator:
 class _EventLog:
     """Appends a subscription's status events, remembering its last status."""
 
-    def __init__(self, events: list, sub_id: int) -> None:
+    def __init__(self, events: list[Row], sub_id: int) -> None:
         self.events, self.sub_id = events, sub_id
         self.status: str | None = None
         self.last_at = 0

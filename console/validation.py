@@ -273,8 +273,8 @@ def find_invisible(value: str, *, emoji: bool = True) -> str | None:
         if category == "Cs":
             return f"a broken character (a lone surrogate, {point})"
         if category == "Cc":
-            name = _CONTROL_NAMES.get(char)
-            return f"a control character {point}" + (f" ({name})" if name else "")
+            control = _CONTROL_NAMES.get(char)
+            return f"a control character {point}" + (f" ({control})" if control else "")
         return f"an invisible character {point} ({unicodedata.name(char, 'unnamed')})"
     return None
 

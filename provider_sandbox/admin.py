@@ -34,7 +34,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from provider_sandbox.core import ADMIN_PREFIX, Sandbox, iso, read_json, sandbox_of, unprocessable
+from provider_sandbox.core import ADMIN_PREFIX, Sandbox, iso, read_json, sandbox_of
+from provider_sandbox.errors import unprocessable
 from provider_sandbox.faults import FaultSpecError, parse_fault
 from provider_sandbox.notifier import STATES
 

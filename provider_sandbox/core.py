@@ -18,7 +18,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +35,9 @@ DEFAULT_SHOP_ID = "361"
 DEFAULT_SECRET_KEY = "sandbox-secret"  # noqa: S105 - the sandbox's documented test credential
 DEFAULT_ACCESS_TOKEN = "sandbox-token"  # noqa: S105 - the sandbox's documented test credential
 ADMIN_PREFIX = "/__sandbox"
+
+# What sqlite3 binds to a statement's placeholders: positional or named values.
+SqlParams = tuple[object, ...] | Mapping[str, object]
 
 
 @dataclass
@@ -174,13 +177,15 @@ class Store:
             raise
         self.conn.execute(f"RELEASE {name}")
 
-    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: SqlParams = ()) -> list[sqlite3.Row]:
         with self._lock:
             return self.conn.execute(sql, params).fetchall()
 
-    def one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+    def one(self, sql: str, params: SqlParams = ()) -> sqlite3.Row | None:
         with self._lock:
-            return self.conn.execute(sql, params).fetchone()
+            # fetchone() is typed Any: its type is whatever row_factory makes (Row here).
+            row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
+            return row
 
     def ensure_schema(self, ddl: str) -> None:
         """Run ``CREATE TABLE IF NOT EXISTS ...`` statements (idempotent)."""
@@ -293,7 +298,8 @@ class Sandbox:
 
 
 def sandbox_of(request: Request) -> Sandbox:
-    return request.app.state.sandbox
+    sandbox: Sandbox = request.app.state.sandbox  # set by app.create_app
+    return sandbox
 
 
 def iso(moment: datetime | None) -> str | None:

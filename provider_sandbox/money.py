@@ -63,7 +63,8 @@ def parse_amount(text: str, currency: str) -> int:
     whole, fraction = match.group(1), match.group(2) or ""
     if len(fraction) > exp:
         raise AmountError(f"{currency} amounts have at most {exp} decimal places.")
-    minor = int(whole) * 10**exp + (int(fraction.ljust(exp, "0")) if exp else 0)
+    # int ** int is typed Any (a negative exponent gives a float); exp is never negative.
+    minor: int = int(whole) * 10**exp + (int(fraction.ljust(exp, "0")) if exp else 0)
     if minor <= 0:
         raise AmountError("The amount must be more than zero.")
     return minor

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import sqlite3
@@ -158,7 +159,7 @@ class Notifier:
     def listing(self, state: str | None = None) -> list[dict[str, Any]]:
         """Every notification (oldest first), optionally only those in ``state``."""
         sql = "SELECT * FROM notifications"
-        params: tuple = ()
+        params: tuple[str, ...] = ()
         if state:
             sql += " WHERE state = ?"
             params = (state,)
@@ -210,7 +211,7 @@ class Notifier:
                             task = asyncio.create_task(self._deliver(client, row))
                             in_flight[row["id"]] = task
                             task.add_done_callback(
-                                lambda _t, key=row["id"]: (in_flight.pop(key, None), self.wake())
+                                functools.partial(self._finished, in_flight, row["id"])
                             )
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self.poll_every)
@@ -219,6 +220,13 @@ class Notifier:
                     task.cancel()
                 await asyncio.gather(*in_flight.values(), return_exceptions=True)
                 self._loop = self._wake = None
+
+    def _finished(
+        self, in_flight: dict[int, asyncio.Task[None]], key: int, _task: asyncio.Task[None]
+    ) -> None:
+        """A delivery is over: free its slot and let the loop look for more work."""
+        in_flight.pop(key, None)
+        self.wake()
 
     def _due(self, busy: set[int], limit: int) -> list[sqlite3.Row]:
         rows = self.sandbox.store.query(
@@ -245,7 +253,11 @@ class Notifier:
                     self.signer.sign, body
                 )
                 auth = httpx.BasicAuth(config.shop_id, config.secret_key)
-            response = await client.post(row["url"], content=body, headers=headers, auth=auth)
+            # A request's auth cannot be None in httpx's signature; this client has no
+            # auth of its own, so its default means "none" (Payture signs the body instead).
+            response = await client.post(
+                row["url"], content=body, headers=headers, auth=auth or httpx.USE_CLIENT_DEFAULT
+            )
             status = response.status_code
         except Exception as exc:  # any failure to get an answer is a failed attempt
             error = f"{type(exc).__name__}: {exc}".rstrip(": ")

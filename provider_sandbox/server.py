@@ -72,7 +72,18 @@ def config_from_env(
     credentials = {
         field: environ[name] for name, field in ENV_OVERRIDES.items() if environ.get(name)
     }
-    return SandboxConfig(state_path=state_path, speed=speed, public_url=public_url, **credentials)
+    defaults = SandboxConfig()
+    return SandboxConfig(
+        state_path=state_path,
+        speed=speed,
+        public_url=public_url,
+        shop_id=credentials.get("shop_id", defaults.shop_id),
+        secret_key=credentials.get("secret_key", defaults.secret_key),
+        access_token=credentials.get("access_token", defaults.access_token),
+        payture_notification_url=credentials.get(
+            "payture_notification_url", defaults.payture_notification_url
+        ),
+    )
 
 
 def lead_words(lead: float) -> str:

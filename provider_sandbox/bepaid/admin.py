@@ -39,11 +39,12 @@ from provider_sandbox.bepaid.cards import (
 from provider_sandbox.bepaid.checkout import load_checkout
 from provider_sandbox.bepaid.subscriptions import (
     load_subscription,
+    reload_subscription,
     replace_card,
     subscription_json,
 )
-from provider_sandbox.bepaid.transactions import not_found
 from provider_sandbox.core import ADMIN_PREFIX, Sandbox, read_json, sandbox_of
+from provider_sandbox.errors import not_found
 
 
 def _card(sandbox: Sandbox, body: dict[str, Any], *, checksum: bool = True) -> Card | Response:
@@ -113,7 +114,7 @@ async def pay_subscription(request: Request) -> Response:
     result = await _pay(sandbox, sub["token"], body)
     if isinstance(result, Response):
         return result
-    sub = load_subscription(sandbox.store, sub["id"])
+    sub = reload_subscription(sandbox.store, sub["id"])
     return _answer(result, "subscription", subscription_json(sandbox, sandbox.store, sub))
 
 

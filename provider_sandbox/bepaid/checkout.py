@@ -40,7 +40,7 @@ transaction ``expired``). Each final transaction status is notified as
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -57,16 +57,16 @@ from provider_sandbox.bepaid.payer import (
     register_session_kind,
     with_query,
 )
-from provider_sandbox.bepaid.records import Source, dumps, fetch_all, fetch_one, from_epoch, loads
-from provider_sandbox.bepaid.transactions import Charge, finish_transaction, not_found
+from provider_sandbox.bepaid.records import Source, dumps, fetch_all, fetch_one, loads
+from provider_sandbox.bepaid.transactions import Charge, finish_transaction
 from provider_sandbox.core import (
     Sandbox,
     iso,
     read_json,
     sandbox_of,
     shop_auth_error,
-    unprocessable,
 )
+from provider_sandbox.errors import not_found, unprocessable
 
 DEFAULT_LIFETIME = timedelta(hours=24)
 API_VERSION = "2"
@@ -96,12 +96,13 @@ class CheckoutSession:
         self.token: str = row["token"]
         self.pending_uid: str | None = row["pending_uid"]
         self.attempts_used: int = row["attempts_used"]
-        self.expires_at = from_epoch(row["expires_at"])
+        self.expires_at = datetime.fromtimestamp(row["expires_at"], UTC)  # NOT NULL
         self.data: dict[str, Any] = loads(row["data"])
 
     @property
     def order(self) -> dict[str, Any]:
-        return self.data["order"]
+        order: dict[str, Any] = self.data["order"]
+        return order
 
     def is_open(self, now: datetime) -> bool:
         return self.data["status"] == "pending" and now < self.expires_at

@@ -22,19 +22,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from provider_sandbox.bepaid import validation as check
-from provider_sandbox.core import Sandbox, Store, read_json, sandbox_of, shop_auth_error
+from provider_sandbox.core import Sandbox, SqlParams, Store, read_json, sandbox_of, shop_auth_error
 from provider_sandbox.errors import not_found
 
 Source = Store | sqlite3.Connection
 
 
-def fetch_one(source: Source, sql: str, params: tuple = ()) -> sqlite3.Row | None:
+def fetch_one(source: Source, sql: str, params: SqlParams = ()) -> sqlite3.Row | None:
     if isinstance(source, Store):
         return source.one(sql, params)
-    return source.execute(sql, params).fetchone()
+    row: sqlite3.Row | None = source.execute(sql, params).fetchone()  # row_factory is Row
+    return row
 
 
-def fetch_all(source: Source, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+def fetch_all(source: Source, sql: str, params: SqlParams = ()) -> list[sqlite3.Row]:
     if isinstance(source, Store):
         return source.query(sql, params)
     return source.execute(sql, params).fetchall()

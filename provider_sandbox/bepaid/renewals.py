@@ -60,7 +60,8 @@ def add_interval(moment: datetime, count: int, unit: str) -> datetime:
 
 
 def first_charge_amount(plan: dict[str, Any]) -> int:
-    return plan["trial"]["amount"] if plan["trial"] else plan["plan"]["amount"]
+    amount: int = plan["trial"]["amount"] if plan["trial"] else plan["plan"]["amount"]
+    return amount
 
 
 def apply_first_charge(sub: dict[str, Any], transaction: dict[str, Any], now: datetime) -> None:

@@ -46,11 +46,13 @@ from provider_sandbox.bepaid.records import dumps, new_id
 from provider_sandbox.bepaid.subscriptions import (
     load_subscription,
     notice,
+    reload_subscription,
     save_subscription,
     subscription_json,
 )
-from provider_sandbox.bepaid.transactions import finish_transaction, not_found
+from provider_sandbox.bepaid.transactions import finish_transaction
 from provider_sandbox.core import Sandbox, iso, read_json, sandbox_of, shop_auth_error
+from provider_sandbox.errors import not_found
 
 HOLDER_LIMIT = 32
 ABANDONED_3DS = "Subscription canceled before 3-D Secure authentication was completed"
@@ -164,7 +166,7 @@ async def create_subscription(request: Request) -> Response:
             plan = insert_plan(conn, plan["new"], now)
         if customer is not None and "new" in customer:
             customer = insert_customer(conn, customer["new"], now)
-        sub = {
+        sub: dict[str, Any] = {
             "id": new_id("sbs"),
             "token": sandbox.new_token(),
             "state": "redirecting",
@@ -194,7 +196,7 @@ async def create_subscription(request: Request) -> Response:
         )
     if card is not None:
         payer.pay(sandbox, sub["token"], card[0], card_token=card[1])
-    created = load_subscription(sandbox.store, sub["id"])
+    created = reload_subscription(sandbox.store, sub["id"])
     return JSONResponse(subscription_json(sandbox, sandbox.store, created), status_code=201)
 
 
@@ -222,7 +224,7 @@ async def cancel_subscription(request: Request) -> Response:
         sub = load_subscription(conn, request.path_params["id"])
         if sub is None:
             return not_found()
-        if errors:
+        if errors or reason is None:  # a required text is None only with an error
             return errors.response()
         if sub["state"] in billing.FINAL_STATES:
             state = sub["state"]

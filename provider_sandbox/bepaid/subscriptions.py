@@ -61,6 +61,14 @@ def load_subscription(source: Source, sub_id: str) -> dict[str, Any] | None:
     return None if row is None else loads(row["data"])
 
 
+def reload_subscription(source: Source, sub_id: str) -> dict[str, Any]:
+    """A subscription read again after a change; the sandbox never deletes one."""
+    sub = load_subscription(source, sub_id)
+    if sub is None:
+        raise LookupError(f"Subscription {sub_id} vanished from the sandbox state")
+    return sub
+
+
 def save_subscription(conn: sqlite3.Connection, sub: dict[str, Any]) -> None:
     conn.execute(
         "UPDATE bepaid_subscriptions SET state = ?, due_at = ?, data = ? WHERE id = ?",

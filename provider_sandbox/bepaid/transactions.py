@@ -36,8 +36,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from provider_sandbox.bepaid.cards import Card, card_json
-from provider_sandbox.bepaid.records import Source, dumps, fetch_all, fetch_one, loads, not_found
+from provider_sandbox.bepaid.records import Source, dumps, fetch_all, fetch_one, loads
 from provider_sandbox.core import Sandbox, iso, sandbox_of, shop_auth_error
+from provider_sandbox.errors import not_found
 
 TRACKING_ID_LIMIT = 10
 

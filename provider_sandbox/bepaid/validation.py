@@ -23,7 +23,8 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
-from provider_sandbox.core import parse_iso, unprocessable
+from provider_sandbox.core import parse_iso
+from provider_sandbox.errors import unprocessable
 from provider_sandbox.money import EXPONENTS
 
 Path = tuple[str, ...]
@@ -82,7 +83,7 @@ def failure(path: Path, message: str) -> JSONResponse:
     return errors.response()
 
 
-def object_at(errors: Errors, path: Path, value: Any, *, required: bool) -> dict | None:
+def object_at(errors: Errors, path: Path, value: Any, *, required: bool) -> dict[str, Any] | None:
     """The JSON object at ``path``, or ``None`` (recording why when it is wrong)."""
     if value is None:
         if required:
@@ -157,7 +158,7 @@ def choice(errors: Errors, path: Path, value: Any, allowed: tuple[str, ...]) -> 
     if value is None or value == "":
         errors.add(path, BLANK)
         return None
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         errors.add(path, NOT_IN_LIST)
         return None
     return value

@@ -56,9 +56,8 @@ from provider_sandbox.core import (
     read_json,
     sandbox_of,
     shop_auth_error,
-    unprocessable,
 )
-from provider_sandbox.errors import not_found
+from provider_sandbox.errors import not_found, unprocessable
 
 TRACKING_ID_LIMIT = 10
 

@@ -188,7 +188,9 @@ def load_refund(sandbox: Sandbox, uid: str) -> dict[str, Any] | None:
     return None if row is None else json.loads(row["data"])
 
 
-def refunds_by_tracking_id(sandbox: Sandbox, tracking_id: str, pattern: str) -> list[dict]:
+def refunds_by_tracking_id(
+    sandbox: Sandbox, tracking_id: str, pattern: str
+) -> list[dict[str, Any]]:
     """Refunds whose tracking id is ``tracking_id`` or holds it among ``;``-separated ids."""
     rows = sandbox.store.query(
         "SELECT data FROM beyag_refunds WHERE tracking_id = :id "

@@ -30,7 +30,8 @@ from urllib.parse import urlsplit
 
 from starlette.responses import JSONResponse
 
-from provider_sandbox.core import parse_iso, unprocessable
+from provider_sandbox.core import parse_iso
+from provider_sandbox.errors import unprocessable
 from provider_sandbox.money import EXPONENTS
 
 #: Method types this sandbox's "external payment systems" accept. ``:method_name``

@@ -62,8 +62,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from provider_sandbox.core import ADMIN_PREFIX, Sandbox, read_json, sandbox_of, unprocessable
-from provider_sandbox.errors import behind_api_failure
+from provider_sandbox.core import ADMIN_PREFIX, Sandbox, read_json, sandbox_of
+from provider_sandbox.errors import behind_api_failure, unprocessable
 from provider_sandbox.payture import pages
 from provider_sandbox.payture.bills import (
     SCHEMA,

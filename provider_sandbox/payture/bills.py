@@ -34,7 +34,7 @@ import sqlite3
 import string
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 from provider_sandbox.core import Sandbox, iso, parse_iso
@@ -135,7 +135,7 @@ def product(sandbox: Sandbox, product_id: str) -> sqlite3.Row | None:
     return sandbox.store.one("SELECT * FROM payture_products WHERE id = ?", (product_id.lower(),))
 
 
-def is_uuid(value: Any) -> bool:
+def is_uuid(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and UUID_PATTERN.fullmatch(value) is not None
 
 

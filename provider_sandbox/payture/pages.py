@@ -67,7 +67,8 @@ def _not_found() -> HTMLResponse:
 
 def _product_title(request: Request, bill: sqlite3.Row) -> str:
     item = product(sandbox_of(request), bill["product_id"])
-    return item["title"] if item else bill["product_id"]
+    title: str = item["title"] if item else bill["product_id"]
+    return title
 
 
 def _details(request: Request, bill: sqlite3.Row) -> str:

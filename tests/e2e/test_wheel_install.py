@@ -45,7 +45,11 @@ def installed(tmp_path_factory) -> Path:
     env_dir = home / "venv"
     venv.EnvBuilder(with_pip=True, system_site_packages=False).create(env_dir)
     python = env_dir / "bin" / "python"
-    _run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheel)])
+    # Without PYTHONPATH: a checkout on it holds merchant_console.egg-info (written by the
+    # wheel build above), and pip would take the package as installed and skip the wheel.
+    without_path = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    install = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheel)]
+    _run(install, env=without_path)
     return env_dir / "bin"
 
 
