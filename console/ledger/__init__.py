@@ -50,7 +50,7 @@ from console.ledger._records import (
 )
 from console.ledger._schema import MIGRATIONS, SCHEMA_VERSION
 from console.ledger._sessions import SESSION_METHODS, IdempotencyRow, SessionRow
-from console.ledger._times import bucket_bounds, from_ms, now_ms, to_ms
+from console.ledger._times import Bucket, bucket_bounds, bucket_of, from_ms, now_ms, to_ms
 
 __all__ = [
     "BILL_KINDS",
@@ -67,6 +67,7 @@ __all__ = [
     "VERDICTS",
     "AuditEntry",
     "Bill",
+    "Bucket",
     "ConflictingPayment",
     "DuplicateTrackingId",
     "IdempotencyRow",
@@ -85,6 +86,7 @@ __all__ = [
     "Subscription",
     "UnknownRecord",
     "bucket_bounds",
+    "bucket_of",
     "console_ref",
     "from_ms",
     "now_ms",

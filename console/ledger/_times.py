@@ -31,6 +31,18 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
 
 
+def bucket_of(value: object) -> Bucket:
+    """``value`` as a report bucket (``day``, ``week`` or ``month``).
+
+    Raises:
+        ValidationError: anything else.
+    """
+    for bucket in BUCKETS:
+        if value == bucket:
+            return bucket
+    raise ValidationError(f"Bucket must be one of {', '.join(BUCKETS)}.", field="bucket")
+
+
 def to_ms(moment: datetime, *, field: str = "at") -> int:
     """Convert an aware datetime to UTC epoch milliseconds (floored).
 

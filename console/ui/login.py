@@ -60,10 +60,10 @@ def require_user(settings: Settings, authority: Authority) -> Actor:
             _account_sidebar(actor, authority)
             return actor
     if settings.sso is not None:
-        actor = _single_sign_on(settings, authority)
-        if actor is not None:
-            _account_sidebar(actor, authority)
-            return actor
+        identity = _single_sign_on(settings, authority)
+        if identity is not None:
+            _account_sidebar(identity, authority)
+            return identity
     _send_to_sign_in(ended)
     raise AssertionError("unreachable: st.stop() ends the run")
 

@@ -207,7 +207,8 @@ def _finished(ledger: Ledger, event: StatusEvent) -> Finished | None:
         bill = ledger.get_bill(event.object_id)
         if bill is None:
             return None
-        kind, provider, amount, currency = bill.kind, bill.provider, bill.amount, bill.currency
+        kind: str = bill.kind
+        provider, amount, currency = bill.provider, bill.amount, bill.currency
     else:
         sub = ledger.get_subscription(event.object_id)
         if sub is None:

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from console.health import ProviderHealth
 from console.ledger import (
     AuditEntry,
+    Bucket,
     Ledger,
     Notification,
     RevenueRow,
@@ -78,7 +79,7 @@ def period_end(last: date) -> date:
     return last + timedelta(days=1)
 
 
-def bucket_starts(bucket: str, tz: str, first: date, last: date) -> list[date]:
+def bucket_starts(bucket: Bucket, tz: str, first: date, last: date) -> list[date]:
     """First local day of every bucket touching [first, last] (weeks start on Monday)."""
     bounds = bucket_bounds(bucket, tz, first, period_end(last))
     return [date.fromisoformat(label) for label, _, _ in bounds]
@@ -97,14 +98,14 @@ def revenue_cells(rows: Iterable[RevenueRow], bucket_starts: Sequence[date]) -> 
     cells = []
     for (currency, group), by_bucket in sorted(found.items()):
         for start in bucket_starts:
-            row = by_bucket.get(start)
+            found_row = by_bucket.get(start)
             cells.append(
                 RevenueCell(
                     start,
                     currency,
                     group,
-                    row.total_minor if row else 0,
-                    row.count if row else 0,
+                    found_row.total_minor if found_row else 0,
+                    found_row.count if found_row else 0,
                 )
             )
     return cells

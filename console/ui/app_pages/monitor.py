@@ -20,6 +20,8 @@ Decisions:
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from console.auth import Action, Actor, allowed_pages, can
@@ -121,8 +123,8 @@ def live_panel(
 
 def fresh_look(ledger: Ledger, provider: str | None, kind: str | None) -> Look:
     """Read the ledger, diff against the previous look (same filters), toast the changes."""
-    seen = st.session_state.get(SEEN_KEY)
-    same_filters = seen is not None and seen["filters"] == (provider, kind)
+    seen: dict[str, Any] = st.session_state.get(SEEN_KEY) or {}
+    same_filters = seen.get("filters") == (provider, kind)
     look = monitor_view.take_look(
         ledger,
         provider=provider,

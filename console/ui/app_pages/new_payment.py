@@ -464,7 +464,12 @@ def main() -> None:
     settings = context.settings()
     st.title("New payment")
     kind = st.segmented_control(
-        "Kind", list(KINDS), format_func=KINDS.get, default="card", required=True, key="np_kind"
+        "Kind",
+        list(KINDS),
+        format_func=KINDS.__getitem__,
+        default="card",
+        required=True,
+        key="np_kind",
     )
     errors = (st.session_state.get(ERRORS) or {}).get(kind, {})
     failure = st.session_state.get(FAILURE)

@@ -22,7 +22,7 @@ import streamlit as st
 
 from console.auth import allowed_pages
 from console.errors import ConsoleError
-from console.ledger import Ledger
+from console.ledger import Bucket, Ledger, bucket_of
 from console.money import format_money
 from console.status import FINAL_SUBSCRIPTION, SubscriptionStatus
 from console.ui import charts, context, tables
@@ -50,7 +50,7 @@ def follow_default_period(tz: str) -> None:
     state[PERIOD_DEFAULT_KEY] = default
 
 
-def controls(default_tz: str) -> tuple[str, date | None, date | None, str, str]:
+def controls(default_tz: str) -> tuple[str, date | None, date | None, Bucket, str]:
     """The period, bucket, grouping and time zone the user picked."""
     names = tables.time_zone_names()
     if default_tz not in names:
@@ -69,11 +69,11 @@ def controls(default_tz: str) -> tuple[str, date | None, date | None, str, str]:
     days: tuple[date, ...] = picked if isinstance(picked, tuple) else ()
     first = days[0] if days else None
     last = days[1] if len(days) > 1 else None
-    return tz, first, last, bucket, group_by
+    return tz, first, last, bucket_of(bucket), group_by
 
 
 def revenue_section(
-    ledger: Ledger, *, tz: str, first: date, last: date, bucket: str, group_by: str
+    ledger: Ledger, *, tz: str, first: date, last: date, bucket: Bucket, group_by: str
 ) -> None:
     end = tables.period_end(last)  # the ledger's ranges are half-open
     rows = ledger.revenue(bucket, tz, start=first, end=end, group_by=group_by)
@@ -111,7 +111,7 @@ def revenue_section(
         st.dataframe(records, hide_index=True, key="revenue.rows")
 
 
-def outcomes_section(ledger: Ledger, *, tz: str, first: date, last: date, bucket: str) -> None:
+def outcomes_section(ledger: Ledger, *, tz: str, first: date, last: date, bucket: Bucket) -> None:
     rows = ledger.outcome_counts(bucket, tz, start=first, end=tables.period_end(last))
     st.subheader("Bill outcomes")
     st.caption(
