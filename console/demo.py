@@ -35,33 +35,89 @@ MINUTE_MS = 60_000
 LOCAL_OFFSET_MS = 3 * 3_600_000  # Europe/Minsk is UTC+3 all year
 
 BILL_COLUMNS = (
-    "id", "provider", "kind", "tracking_id", "provider_id", "token", "pay_url", "amount",
-    "currency", "description", "customer_email", "status", "native_status", "test",
-    "created_at", "updated_at", "expires_at", "paid_at", "extra_json", "demo",
-)  # fmt: skip
+    "id",
+    "provider",
+    "kind",
+    "tracking_id",
+    "provider_id",
+    "token",
+    "pay_url",
+    "amount",
+    "currency",
+    "description",
+    "customer_email",
+    "status",
+    "native_status",
+    "test",
+    "created_at",
+    "updated_at",
+    "expires_at",
+    "paid_at",
+    "extra_json",
+    "demo",
+)
 PAYMENT_COLUMNS = (
-    "bill_id", "subscription_id", "provider", "provider_txn_id", "kind", "channel", "amount",
-    "currency", "at", "demo",
-)  # fmt: skip
+    "bill_id",
+    "subscription_id",
+    "provider",
+    "provider_txn_id",
+    "kind",
+    "channel",
+    "amount",
+    "currency",
+    "at",
+    "demo",
+)
 EVENT_COLUMNS = (
-    "object_type", "object_id", "from_status", "to_status", "native_status", "source", "at",
-)  # fmt: skip
+    "object_type",
+    "object_id",
+    "from_status",
+    "to_status",
+    "native_status",
+    "source",
+    "at",
+)
 # One row for Ledger.bulk_insert, its values in the order of the table's *_COLUMNS.
 Row = tuple[object, ...]
 SUBSCRIPTION_COLUMNS = (
-    "id", "provider", "provider_id", "tracking_id", "plan_id", "plan_title", "amount",
-    "currency", "interval", "interval_unit", "trial_interval", "trial_unit", "customer_email",
-    "status", "native_status", "test", "paid_cycles", "renew_at", "active_to", "created_at",
-    "updated_at", "canceled_at", "cancel_reason", "demo",
-)  # fmt: skip
+    "id",
+    "provider",
+    "provider_id",
+    "tracking_id",
+    "plan_id",
+    "plan_title",
+    "amount",
+    "currency",
+    "interval",
+    "interval_unit",
+    "trial_interval",
+    "trial_unit",
+    "customer_email",
+    "status",
+    "native_status",
+    "test",
+    "paid_cycles",
+    "renew_at",
+    "active_to",
+    "created_at",
+    "updated_at",
+    "canceled_at",
+    "cancel_reason",
+    "demo",
+)
 
 # (kind, provider, share), (currency, share, median minor units, rounding step)
 KINDS = (("card_link", "bepaid", 55), ("apm", "begateway", 15), ("payture_bill", "payture", 30))
 CURRENCIES = {
-    "card_link": (("BYN", 50, 4500, 10), ("EUR", 18, 2500, 100), ("USD", 14, 3000, 100),
-                  ("RUB", 15, 150000, 1000), ("JPY", 3, 3000, 10)),
+    "card_link": (
+        ("BYN", 50, 4500, 10),
+        ("EUR", 18, 2500, 100),
+        ("USD", 14, 3000, 100),
+        ("RUB", 15, 150000, 1000),
+        ("JPY", 3, 3000, 10),
+    ),
     "apm": (("BYN", 70, 3500, 10), ("RUB", 30, 120000, 1000)),
-}  # fmt: skip
+}
 PAYTURE_PRODUCTS = (  # (title, price, currency, gift)
     ("Premium, 1 month", 29900, "RUB", False),
     ("Premium, 12 months", 299000, "RUB", False),
@@ -245,11 +301,30 @@ class _Generator:
         paid_at = settled if status in ("paid", "refunded", "mismatch") else None
         if gift and status == "paid":
             extra = f'{{"gift_code": "GIFT-{rng.getrandbits(32):08X}"}}'
-        bills.append((
-            bill_id, provider, kind, f"demo-{self.seed}-b{bill_id}", provider_id, token, pay_url,
-            amount, currency, description, self.email(customers), status, native, 1,
-            created, settled or created, expires_at, paid_at, extra, 1,
-        ))  # fmt: skip
+        bills.append(
+            (
+                bill_id,
+                provider,
+                kind,
+                f"demo-{self.seed}-b{bill_id}",
+                provider_id,
+                token,
+                pay_url,
+                amount,
+                currency,
+                description,
+                self.email(customers),
+                status,
+                native,
+                1,
+                created,
+                settled or created,
+                expires_at,
+                paid_at,
+                extra,
+                1,
+            )
+        )
         events.append(("bill", bill_id, None, "pending", _first_native(kind), "console", created))
         if settled is None:  # only a pending bill has not settled
             return
@@ -376,12 +451,34 @@ class _Generator:
                 status, native = "past_due", "failed_attempt"
                 at += DAY_MS
         open_sub = status in ("active", "trial", "past_due")
-        rows.append((
-            sub_id, "bepaid", self.uuid(), f"demo-{self.seed}-s{sub_id}", plan_id, title, amount,
-            currency, interval, unit, trial_days or None, "day" if trial_days else None,
-            self.email(customers), status, native, 1, cycles, at if open_sub else None,
-            at if open_sub else None, created, event.last_at, canceled_at, reason, 1,
-        ))  # fmt: skip
+        rows.append(
+            (
+                sub_id,
+                "bepaid",
+                self.uuid(),
+                f"demo-{self.seed}-s{sub_id}",
+                plan_id,
+                title,
+                amount,
+                currency,
+                interval,
+                unit,
+                trial_days or None,
+                "day" if trial_days else None,
+                self.email(customers),
+                status,
+                native,
+                1,
+                cycles,
+                at if open_sub else None,
+                at if open_sub else None,
+                created,
+                event.last_at,
+                canceled_at,
+                reason,
+                1,
+            )
+        )
 
 
 class _EventLog:

@@ -161,33 +161,44 @@ class Authority:
         role = sso.role_for(who)
         if role is None:
             self.ledger.audit(
-                who or "(no identity)", "login_failed", outcome="refused", origin=origin,
+                who or "(no identity)",
+                "login_failed",
+                outcome="refused",
+                origin=origin,
                 detail={"reason": f"no role mapped to this {sso.claim}", "method": "sso"},
-            )  # fmt: skip
+            )
             raise PermissionDenied(
                 f"{who or 'This identity'} has no access to this console: ask an admin to "
                 f"map it to a role ([sso.roles] in the secrets file)."
             )
         marker = "|".join(str(claims.get(k) or "") for k in ("iss", "sub", "iat", "nonce"))
         sid = session_id("sso|" + marker + "|" + who)
-        existing = self.ledger.get_session(sid)
+        existing = self.ledger.sessions.get(sid)
         actor = Actor(who, role, origin, session=sid)
         if existing is not None:
             return SignIn(self.current(actor), "")
-        self.ledger.start_session(
-            sid, user_name=who, method="sso", role=role.value,
-            credential=credential_of("sso|" + who), at=self.clock(),
-        )  # fmt: skip
+        self.ledger.sessions.start(
+            sid,
+            user_name=who,
+            method="sso",
+            role=role.value,
+            credential=credential_of("sso|" + who),
+            at=self.clock(),
+        )
         self.ledger.audit(who, "login", outcome="ok", origin=origin, detail={"method": "sso"})
         return SignIn(actor, "")
 
     def _begin(self, actor: Actor, method: str, credential: str) -> SignIn:
         token = secrets.token_urlsafe(32)
         sid = session_id(token)
-        self.ledger.start_session(
-            sid, user_name=actor.name, method=method, role=actor.role.value,
-            credential=credential, at=self.clock(),
-        )  # fmt: skip
+        self.ledger.sessions.start(
+            sid,
+            user_name=actor.name,
+            method=method,
+            role=actor.role.value,
+            credential=credential,
+            at=self.clock(),
+        )
         return SignIn(replace(actor, session=sid), token)
 
     # -- who is this, now ---------------------------------------------------------------
@@ -200,7 +211,7 @@ class Authority:
         """
         if not isinstance(token, str) or not token or len(token) > 256:
             raise SessionEnded("Please sign in.")
-        row = self.ledger.get_session(session_id(token))
+        row = self.ledger.sessions.get(session_id(token))
         if row is None:
             raise SessionEnded("Please sign in.")
         return self._standing(row, origin)
@@ -213,7 +224,7 @@ class Authority:
             PermissionDenied: the local-mode actor after users were configured.
         """
         if actor.session is not None:
-            row = self.ledger.get_session(actor.session)
+            row = self.ledger.sessions.get(actor.session)
             if row is None:
                 raise SessionEnded("Your session is unknown here; please sign in again.")
             return self._standing(row, actor.origin)
@@ -227,8 +238,8 @@ class Authority:
         session began (``password`` / ``sso``), None for an actor without one."""
         if actor.session is None:
             return None
-        row = self.ledger.get_session(actor.session)
-        if self.ledger.end_session(actor.session, reason, at=self.clock()):
+        row = self.ledger.sessions.get(actor.session)
+        if self.ledger.sessions.end(actor.session, reason, at=self.clock()):
             self.ledger.audit(actor.name, "logout", outcome="ok", origin=actor.origin)
         return None if row is None else row.method
 
@@ -242,13 +253,16 @@ class Authority:
             raise SessionEnded(f"The console's settings cannot be read: {exc.message}") from exc
         why = self._why_over(row, settings)
         if why is not None:
-            if self.ledger.end_session(row.id, why, at=self.clock()):
+            if self.ledger.sessions.end(row.id, why, at=self.clock()):
                 self.ledger.audit(
-                    row.user_name, "session_ended", outcome="ok", origin=origin,
+                    row.user_name,
+                    "session_ended",
+                    outcome="ok",
+                    origin=origin,
                     detail={"reason": why},
-                )  # fmt: skip
+                )
             raise SessionEnded(_ENDED[why], reason=why)
-        self.ledger.touch_session(row.id, at=self.clock())
+        self.ledger.sessions.touch(row.id, at=self.clock())
         return Actor(row.user_name, Role(row.role), origin, session=row.id)
 
     def _why_over(self, row: SessionRow, settings: Settings) -> str | None:

@@ -47,7 +47,7 @@ def start_bill(
     """
     with core.ledger.write():
         if once is not None:
-            first = core.ledger.claim_idempotency_key(
+            first = core.ledger.idempotency.claim(
                 once.key, action=action, actor=actor.name, fingerprint=once.fingerprint
             )
             if first is not None:
@@ -56,7 +56,7 @@ def start_bill(
         audit = {"tracking_id": bill.tracking_id}
         core.audit(actor, action, "bill", bill_id, "started", audit)
         if once is not None:
-            core.ledger.settle_idempotency_key(once.key, object_type="bill", object_id=bill_id)
+            core.ledger.idempotency.settle(once.key, object_type="bill", object_id=bill_id)
     return core.bill(bill_id)
 
 

@@ -73,7 +73,7 @@ class Plans:
         once = Once.of(idempotency_key, "create_plan", {"plan": new_plan})
         client = core.clients.bepaid
         if once is not None:
-            first = core.ledger.claim_idempotency_key(
+            first = core.ledger.idempotency.claim(
                 once.key,
                 action="create_plan",
                 actor=actor.name,
@@ -101,7 +101,7 @@ class Plans:
             )
         except ProviderError as exc:
             if once is not None:  # nothing was created: the corrected form may go again
-                core.ledger.release_idempotency_key(once.key)
+                core.ledger.idempotency.release(once.key)
             core.audit(actor, "create_plan", "plan", None, "failed", error_detail(exc))
             if isinstance(exc, ProviderValidationError):
                 errors = provider_field_errors(exc, PLAN_FIELDS, {})
@@ -135,7 +135,7 @@ class Plans:
 
     def _settle(self, once: Once | None, plan: Plan) -> None:
         if once is not None:
-            self._core.ledger.settle_idempotency_key(once.key, object_id=plan.id)
+            self._core.ledger.idempotency.settle(once.key, object_id=plan.id)
 
     def _replay(self, once: Once, first: IdempotencyRow) -> CreatedPlan:
         once.check_same(first.action, first.fingerprint, first.object_id)

@@ -166,7 +166,7 @@ class Subscriptions:
         assert why is not None
         once = Once.of(idempotency_key, "cancel_subscription", {"sub": sub.id, "reason": why})
         if once is not None:
-            first = core.ledger.claim_idempotency_key(
+            first = core.ledger.idempotency.claim(
                 once.key,
                 action="cancel_subscription",
                 actor=actor.name,
@@ -185,7 +185,7 @@ class Subscriptions:
             return self._cancel(actor, sub, why)
         except Exception:
             if once is not None:  # not canceled: the same form may try again
-                core.ledger.release_idempotency_key(once.key)
+                core.ledger.idempotency.release(once.key)
             raise
 
     # -- helpers --------------------------------------------------------------------
@@ -276,7 +276,7 @@ class Subscriptions:
         core = self._core
         with core.ledger.write():
             if once is not None:
-                first = core.ledger.claim_idempotency_key(
+                first = core.ledger.idempotency.claim(
                     once.key,
                     action="create_subscription",
                     actor=actor.name,
@@ -289,7 +289,7 @@ class Subscriptions:
             audit = {"tracking_id": sub.tracking_id}
             core.audit(actor, "create_subscription", "subscription", sub.id, "started", audit)
             if once is not None:
-                core.ledger.settle_idempotency_key(
+                core.ledger.idempotency.settle(
                     once.key, object_type="subscription", object_id=sub.id
                 )
         return sub

@@ -6,14 +6,17 @@ only puts them together, so callers need one import and one object.
 
 from __future__ import annotations
 
+import os
+
 from console.ledger._audit import AuditWrites
+from console.ledger._base import BUSY_TIMEOUT
 from console.ledger._bills import BillWrites
 from console.ledger._bulk import BulkWrites
 from console.ledger._lookup import Lookups
 from console.ledger._notifications import NotificationWrites
 from console.ledger._payments import PaymentWrites
 from console.ledger._reports import Reports
-from console.ledger._sessions import SessionWrites
+from console.ledger._sessions import IdempotencyKeys, Sessions
 from console.ledger._subscriptions import SubscriptionWrites
 
 
@@ -26,7 +29,6 @@ class Ledger(
     NotificationWrites,
     Lookups,
     Reports,
-    SessionWrites,
 ):
     """The console's SQLite ledger: bills, subscriptions, payments, status history, audit,
     the provider notifications received, sign-in sessions and idempotency keys.
@@ -34,4 +36,12 @@ class Ledger(
     Open it once per process (``Ledger("data/ledger.db")``) and use it from any
     thread: each thread gets its own connection. Group writes that belong
     together in ``with ledger.write():``.
+
+    Two small parts have their own names: ``ledger.sessions`` (sign-in sessions) and
+    ``ledger.idempotency`` (submitted forms' keys).
     """
+
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = BUSY_TIMEOUT) -> None:
+        super().__init__(path, busy_timeout=busy_timeout)
+        self.sessions = Sessions(self)
+        self.idempotency = IdempotencyKeys(self)

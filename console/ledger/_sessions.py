@@ -60,10 +60,13 @@ class IdempotencyRow:
     created_at: datetime
 
 
-class SessionWrites(LedgerBase):
-    """Sessions: start, read, touch, end."""
+class Sessions:
+    """The sign-in sessions (``ledger.sessions``): start, read, touch, end."""
 
-    def start_session(
+    def __init__(self, ledger: LedgerBase) -> None:
+        self._ledger = ledger
+
+    def start(
         self,
         session_id: str,
         *,
@@ -84,34 +87,34 @@ class SessionWrites(LedgerBase):
             now,
             now,
         )
-        with self.write() as conn:
+        with self._ledger.write() as conn:
             conn.execute(
                 "INSERT INTO console_sessions (id, user_name, method, role, credential,"
                 " started_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
 
-    def get_session(self, session_id: str) -> SessionRow | None:
+    def get(self, session_id: str) -> SessionRow | None:
         row = (
-            self.connection()
+            self._ledger.connection()
             .execute("SELECT * FROM console_sessions WHERE id = ?", (session_id,))
             .fetchone()
         )
         return None if row is None else _session(row)
 
-    def touch_session(self, session_id: str, at: datetime | None = None) -> None:
+    def touch(self, session_id: str, at: datetime | None = None) -> None:
         """Note activity; written only when the last note is older than 30 s."""
         now = ms_or_now(at)
-        with self.write() as conn:
+        with self._ledger.write() as conn:
             conn.execute(
                 "UPDATE console_sessions SET last_seen_at = ?"
                 " WHERE id = ? AND ended_at IS NULL AND last_seen_at < ?",
                 (now, session_id, now - TOUCH_EVERY_MS),
             )
 
-    def end_session(self, session_id: str, reason: str, at: datetime | None = None) -> bool:
+    def end(self, session_id: str, reason: str, at: datetime | None = None) -> bool:
         """End one open session; False when it was already ended (or never existed)."""
-        with self.write() as conn:
+        with self._ledger.write() as conn:
             cursor = conn.execute(
                 "UPDATE console_sessions SET ended_at = ?, end_reason = ?"
                 " WHERE id = ? AND ended_at IS NULL",
@@ -119,9 +122,9 @@ class SessionWrites(LedgerBase):
             )
             return cursor.rowcount == 1
 
-    def end_sessions_of(self, user_name: str, reason: str, at: datetime | None = None) -> int:
+    def end_all_of(self, user_name: str, reason: str, at: datetime | None = None) -> int:
         """End every open session of ``user_name``; return how many."""
-        with self.write() as conn:
+        with self._ledger.write() as conn:
             cursor = conn.execute(
                 "UPDATE console_sessions SET ended_at = ?, end_reason = ?"
                 " WHERE user_name = ? AND ended_at IS NULL",
@@ -129,19 +132,24 @@ class SessionWrites(LedgerBase):
             )
             return cursor.rowcount
 
-    def open_sessions(self, user_name: str | None = None) -> list[SessionRow]:
+    def open(self, user_name: str | None = None) -> list[SessionRow]:
         """Open sessions, newest first (of one user when named)."""
         sql = "SELECT * FROM console_sessions WHERE ended_at IS NULL"
         params: tuple[Any, ...] = ()
         if user_name is not None:
             sql += " AND user_name = ?"
             params = (user_name,)
-        rows = self.connection().execute(sql + " ORDER BY started_at DESC", params)
+        rows = self._ledger.connection().execute(sql + " ORDER BY started_at DESC", params)
         return [_session(row) for row in rows]
 
-    # -- idempotency keys --------------------------------------------------------------
 
-    def claim_idempotency_key(
+class IdempotencyKeys:
+    """The submitted forms' keys (``ledger.idempotency``): claim, settle, release, read."""
+
+    def __init__(self, ledger: LedgerBase) -> None:
+        self._ledger = ledger
+
+    def claim(
         self,
         key: str,
         *,
@@ -157,7 +165,7 @@ class SessionWrites(LedgerBase):
         Call it inside the ``ledger.write()`` block that records the object, so the
         key and the object commit together or not at all.
         """
-        with self.write() as conn:
+        with self._ledger.write() as conn:
             existing = _idempotency_row(conn, key)
             if existing is not None:
                 return existing
@@ -176,7 +184,7 @@ class SessionWrites(LedgerBase):
             )
             return None
 
-    def settle_idempotency_key(
+    def settle(
         self,
         key: str,
         *,
@@ -185,7 +193,7 @@ class SessionWrites(LedgerBase):
         result: dict[str, Any] | None = None,
     ) -> None:
         """Attach what the keyed action produced (its object, or a small JSON result)."""
-        with self.write() as conn:
+        with self._ledger.write() as conn:
             conn.execute(
                 "UPDATE idempotency_keys SET object_type = coalesce(?, object_type),"
                 " object_id = coalesce(?, object_id), result = coalesce(?, result) WHERE key = ?",
@@ -197,13 +205,13 @@ class SessionWrites(LedgerBase):
                 ),
             )
 
-    def release_idempotency_key(self, key: str) -> None:
+    def release(self, key: str) -> None:
         """Forget a key whose action wrote nothing and sent nothing (so it may run again)."""
-        with self.write() as conn:
+        with self._ledger.write() as conn:
             conn.execute("DELETE FROM idempotency_keys WHERE key = ?", (key,))
 
-    def idempotency_key(self, key: str) -> IdempotencyRow | None:
-        return _idempotency_row(self.connection(), key)
+    def get(self, key: str) -> IdempotencyRow | None:
+        return _idempotency_row(self._ledger.connection(), key)
 
 
 def _session(row: sqlite3.Row) -> SessionRow:

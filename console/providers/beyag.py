@@ -136,9 +136,12 @@ class BeyagClient(ClientBase[BepaidSettings, _Requests]):
         """Create a payment; its ``form`` is what the payer submits to the payment system."""
         url = f"{self._requests.gateway}/beyag/transactions/payments"
         call = Call(
-            "create alternative payment", "POST", url, json=payment_body(payment),
+            "create alternative payment",
+            "POST",
+            url,
+            json=payment_body(payment),
             tracking_id=payment.tracking_id,
-        )  # fmt: skip
+        )
         return self._sender.send(call, one_payment)
 
     def get_payment(self, uid: str) -> BeyagPayment:

@@ -85,9 +85,12 @@ def signin_routes(authority: Authority) -> list[Route]:
         name = _field(form.get("name"))
         if not _same_origin(request) or not _csrf_ok(request, _field(form.get("csrf"))):
             return _form(
-                request, target, name=name, status=403,
+                request,
+                target,
+                name=name,
+                status=403,
                 error="The form expired or came from another site. Please try again.",
-            )  # fmt: skip
+            )
         try:
             signed_in = await run_in_threadpool(
                 authority.sign_in_password, name, _field(form.get("password")), origin="console"
@@ -104,9 +107,14 @@ def signin_routes(authority: Authority) -> list[Route]:
             return _form(request, target, error=error, name=name, status=401)
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
-            SESSION_COOKIE, signed_in.token, max_age=COOKIE_MAX_AGE_S, path="/",
-            httponly=True, samesite="lax", secure=is_https(request),
-        )  # fmt: skip
+            SESSION_COOKIE,
+            signed_in.token,
+            max_age=COOKIE_MAX_AGE_S,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=is_https(request),
+        )
         response.delete_cookie(CSRF_COOKIE, path=LOGIN_PATH)
         return response
 
@@ -114,9 +122,14 @@ def signin_routes(authority: Authority) -> list[Route]:
         target = safe_next(request.query_params.get("next"))
         response = RedirectResponse(f"/?{SSO_START_PARAM}=1", status_code=303)
         response.set_cookie(
-            NEXT_COOKIE, target, max_age=600, path="/", httponly=True, samesite="lax",
+            NEXT_COOKIE,
+            target,
+            max_age=600,
+            path="/",
+            httponly=True,
+            samesite="lax",
             secure=is_https(request),
-        )  # fmt: skip
+        )
         return response
 
     def _form(
@@ -141,9 +154,14 @@ def signin_routes(authority: Authority) -> list[Route]:
         )
         response = HTMLResponse(page, status_code=status, headers=_NO_STORE)
         response.set_cookie(
-            CSRF_COOKIE, csrf, max_age=3600, path=LOGIN_PATH, httponly=True,
-            samesite="strict", secure=is_https(request),
-        )  # fmt: skip
+            CSRF_COOKIE,
+            csrf,
+            max_age=3600,
+            path=LOGIN_PATH,
+            httponly=True,
+            samesite="strict",
+            secure=is_https(request),
+        )
         if stale_cookie:  # a logged-out or expired session: the browser may forget it
             response.delete_cookie(SESSION_COOKIE, path="/")
         return response

@@ -66,13 +66,13 @@ def test_a_mapped_identity_lands_on_the_deep_link_with_its_role(sso_console, bro
     page.reload()  # the identity cookie keeps the session
     page.get_by_text("Signed in as ann@example.com").wait_for(timeout=WAIT_MS)
     with Ledger(sso_console.ledger_path) as ledger:
-        (session,) = ledger.open_sessions("ann@example.com")
+        (session,) = ledger.sessions.open("ann@example.com")
     assert session.method == "sso" and session.role == "operator"
     page.get_by_role("button", name="Log out").click()
     page.get_by_role("button", name="End session").click()  # the provider's own logout
     page.wait_for_url("**/session/login**", timeout=WAIT_MS)
     with Ledger(sso_console.ledger_path) as ledger:
-        assert ledger.open_sessions("ann@example.com") == []
+        assert ledger.sessions.open("ann@example.com") == []
         actions = [e.action for e in ledger.recent_audit(10) if e.actor == "ann@example.com"]
     assert actions[:2] == ["logout", "login"]
     context.close()

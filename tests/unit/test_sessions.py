@@ -57,7 +57,7 @@ def test_a_sign_in_resumes_from_its_token_and_stores_no_token(desk):
     actor = authority.resume(signed_in.token, origin="console")
     assert (actor.name, actor.role) == ("ann", Role.OPERATOR)
     assert actor.session == signed_in.actor.session
-    (row,) = ledger.open_sessions()
+    (row,) = ledger.sessions.open()
     assert row.id == session_id(signed_in.token) != signed_in.token
     stored = ledger.connection().execute("SELECT * FROM console_sessions").fetchone()
     dump = " ".join(str(value) for value in stored)
@@ -67,7 +67,7 @@ def test_a_sign_in_resumes_from_its_token_and_stores_no_token(desk):
 def test_a_wrong_password_makes_no_session(desk):
     authority, _clock, _secrets, ledger = desk
     assert authority.sign_in_password("ann", "not the password", origin="console") is None
-    assert ledger.open_sessions() == []
+    assert ledger.sessions.open() == []
     assert ledger.recent_audit(1)[0].action == "login_failed"
 
 
@@ -88,7 +88,7 @@ def test_idle_for_the_timeout_ends_it_and_activity_keeps_it(desk):
     with pytest.raises(SessionEnded) as ended:
         authority.resume(token, origin="console")
     assert ended.value.reason == "idle"
-    assert ledger.open_sessions() == []
+    assert ledger.sessions.open() == []
     assert ledger.recent_audit(1)[0].action == "session_ended"
 
 
@@ -119,7 +119,7 @@ def test_an_admin_change_ends_every_session_of_the_person(desk, change, reason):
         with pytest.raises(SessionEnded) as ended:
             authority.current(signed_in.actor)  # what billing asks before it acts
         assert ended.value.reason == reason
-    assert ledger.open_sessions() == []
+    assert ledger.sessions.open() == []
 
 
 def test_the_role_billing_sees_is_the_current_one_not_the_one_in_hand(desk):
@@ -165,7 +165,7 @@ def test_sso_identities_get_their_mapped_role_or_nothing(home):
         ann = authority.sign_in_sso(claims, origin="console").actor
         assert (ann.name, ann.role) == ("ann@example.com", Role.OPERATOR)
         again = authority.sign_in_sso(claims, origin="console").actor  # next rerun, same sign-in
-        assert again.session == ann.session and len(ledger.open_sessions()) == 1
+        assert again.session == ann.session and len(ledger.sessions.open()) == 1
         bob = authority.sign_in_sso({**claims, "sub": "2", "email": "bob@example.org"}, origin="c")
         assert bob.actor.role == Role.VIEWER  # by the domain rule
         with pytest.raises(Exception, match="has no access"):

@@ -110,7 +110,7 @@ def test_five_failures_lock_the_name_and_the_page_says_for_how_long(client):
 def test_a_post_from_another_site_is_refused(client, headers):
     answer = log_in(client, headers=headers)
     assert answer.status_code == 403
-    assert client.ledger.open_sessions() == []
+    assert client.ledger.sessions.open() == []
 
 
 def test_a_post_without_the_forms_token_is_refused(client):
@@ -120,7 +120,7 @@ def test_a_post_without_the_forms_token_is_refused(client):
         data={"csrf": "forged", "name": "ann", "password": PASSWORD},
         headers=SAME_ORIGIN,
     )
-    assert answer.status_code == 403 and client.ledger.open_sessions() == []
+    assert answer.status_code == 403 and client.ledger.sessions.open() == []
 
 
 @pytest.mark.parametrize(

@@ -480,9 +480,13 @@ def main() -> None:
         # repeat). *Create another* brings a fresh form.
         result_section(actor)
         st.button(
-            "Create another", key="np_another", type="primary", on_click=create_another,
-            args=(kind,), icon=":material/add:",
-        )  # fmt: skip
+            "Create another",
+            key="np_another",
+            type="primary",
+            on_click=create_another,
+            args=(kind,),
+            icon=":material/add:",
+        )
         return
     if kind == "card":
         card_form(errors)

@@ -337,9 +337,12 @@ def plans_tab(actor: Actor) -> None:
     _messages("plan")
     if st.session_state.get(DONE, {}).get("plan"):
         st.button(
-            "Create another plan", key="sub_plan_another", on_click=another,
-            args=("plan", ("sub_plan_",)), icon=":material/add:",
-        )  # fmt: skip
+            "Create another plan",
+            key="sub_plan_another",
+            on_click=another,
+            args=("plan", ("sub_plan_",)),
+            icon=":material/add:",
+        )
         return
     with st.form("sub_plan_form"):
         form_errors(errors, PLAN_FIELDS)
@@ -358,9 +361,12 @@ def subscribe_tab(actor: Actor) -> None:
     if st.session_state.get(DONE, {}).get("subscribe"):
         created_section()
         st.button(
-            "Create another subscription", key="sub_new_another", on_click=another,
-            args=("subscribe", ("sub_new_", "sub_inline_")), icon=":material/add:",
-        )  # fmt: skip
+            "Create another subscription",
+            key="sub_new_another",
+            on_click=another,
+            args=("subscribe", ("sub_new_", "sub_inline_")),
+            icon=":material/add:",
+        )
         return
     source = st.radio(
         "Plan",
