@@ -1,12 +1,37 @@
-"""The console's one error hierarchy.
+"""The console's one error hierarchy, drawn whole (``tests/unit/test_error_tree.py`` keeps
+this drawing equal to the classes): every error the console raises on purpose, with
+the module that defines it and when it is raised.
 
-    ConsoleError                 base: every error the console raises on purpose
-     ├── ValidationError         input from a person or a caller is not acceptable
-     │    ├── InvalidAmount      an amount cannot be parsed or is out of range
-     │    └── UnknownCurrency    a currency code is not a payable ISO 4217 currency
-     ├── ConfigError             a setting is missing or malformed
-     └── LedgerError             the ledger cannot be opened, migrated or written
-          └── SchemaTooNew       the ledger file was written by a newer console
+    ConsoleError                          base: every error the console raises on purpose
+     ├── ValidationError                  input from a person or a caller is not acceptable
+     │    ├── InvalidAmount               an amount cannot be parsed or is out of range
+     │    ├── UnknownCurrency             a currency code is not a payable ISO 4217 currency
+     │    ├── DuplicateTrackingId         (ledger) a bill or subscription has this tracking id
+     │    └── InvalidInput                (validation) fields of a form, one message each
+     │         └── ProviderRejectedInput  (billing) the provider refused fields; kept as failed
+     ├── ConfigError                      a setting is missing or malformed
+     │    └── MalformedPasswordHash       (auth) a stored password hash is not scrypt$...
+     ├── LedgerError                      the ledger cannot be opened, migrated or written
+     │    ├── SchemaTooNew                the ledger file was written by a newer console
+     │    ├── UnknownRecord               (ledger) no bill or subscription has that id
+     │    └── ConflictingPayment          (ledger) a transaction id was reported twice, differently
+     ├── PermissionDenied                 (auth) the person's role may not do this; audited
+     │    └── SessionEnded                (sessions) logged out, idle, or changed by an admin
+     ├── BillingError                     (billing) an action could not be carried out
+     │    ├── ProviderFailed              the provider could not do it (unavailable, 429, ...)
+     │    ├── UnknownObject               no ledger object has that reference
+     │    ├── NotCancelable               the subscription cannot be canceled now
+     │    └── NotFoundAtProvider          import: no provider knows the pasted id
+     └── ProviderError                    (providers) a provider call failed
+          ├── ProviderValidationError     the provider refused the request's content (422, 400)
+          ├── AuthenticationFailed        the provider refused our credentials (401, 403)
+          ├── NotFound                    the object asked for does not exist (404)
+          ├── RateLimited                 the provider asked us to slow down (429)
+          ├── ProviderUnavailable         the provider could not be reached or failed (5xx)
+          ├── OutcomeUnknown              a create was sent and may or may not have happened
+          ├── UnexpectedResponse          the provider answered with a body we cannot read
+          ├── ProviderRejected            any other refusal (an unmapped 4xx, ...)
+          └── SandboxOnlyOperation        the call exists only in the built-in sandbox
 
 Every error carries a short ``title`` and a one-sentence ``message`` for the UI, which
 shows those two and never a traceback.
@@ -48,7 +73,7 @@ class UnknownCurrency(ValidationError):
 
 
 class ConfigError(ConsoleError):
-    """Raised at start when a setting is missing or malformed; the message names it."""
+    """Raised when a setting is missing or malformed (at start); the message names it."""
 
     title = "Configuration problem"
 

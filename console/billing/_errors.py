@@ -1,17 +1,4 @@
-"""Errors billing raises, under the console's one hierarchy.
-
-    ConsoleError (console.errors)
-     ├── ValidationError
-     │    └── InvalidInput (console.validation)   bad fields: nothing written, nothing sent
-     │         └── ProviderRejectedInput          the provider refused fields; the attempt
-     │                                            is kept in the ledger as ``failed``
-     ├── PermissionDenied (console.auth)          the role may not; audited as ``refused``
-     └── BillingError                             an action could not be carried out
-          ├── ProviderFailed                      the provider could not do it (unavailable,
-          │                                       rate limited, credentials refused, ...)
-          ├── UnknownObject                       no ledger object has that reference
-          ├── NotCancelable                       the subscription cannot be canceled now
-          └── NotFoundAtProvider                  import: no provider knows the pasted id
+"""Errors billing raises, under the console's one hierarchy (drawn in :mod:`console.errors`).
 
 Every error has a ``title`` and a one-sentence ``message`` for the UI; ``ref`` is the
 ledger object the attempt was recorded as (``B12``), when there is one.

@@ -1,11 +1,5 @@
-"""Errors only the ledger raises, placed under the console's one hierarchy.
-
-ValidationError (console.errors)
- └── DuplicateTrackingId   a bill or subscription with this tracking id exists
-LedgerError (console.errors)
- ├── UnknownRecord         no bill or subscription has that console id
- └── ConflictingPayment    a provider transaction id was reported twice, differently
-"""
+"""Errors only the ledger raises, placed under the console's one hierarchy (drawn in
+:mod:`console.errors`)."""
 
 from __future__ import annotations
 

@@ -1,17 +1,7 @@
 """Errors raised by the provider clients, and the one place a failure becomes a class.
 
-    ConsoleError (console.errors)
-     └── ProviderError              a provider call failed; base of everything below
-          ├── ProviderValidationError   the provider refused the request's content (422, 400)
-          ├── AuthenticationFailed      the provider refused our credentials (401, 403)
-          ├── NotFound                  the object asked for does not exist (404)
-          ├── RateLimited               the provider asked us to slow down (429)
-          ├── ProviderUnavailable       the provider could not be reached or failed (5xx)
-          ├── OutcomeUnknown            a create was sent and may or may not have happened
-          ├── UnexpectedResponse        the provider answered with a body we cannot read
-          ├── ProviderRejected          any other refusal (an unmapped 4xx, a behind-api
-          │                             failure message we do not recognise)
-          └── SandboxOnlyOperation      the call exists only in the built-in sandbox
+The classes are ``ProviderError`` and its subclasses; :mod:`console.errors` draws the
+whole tree, with when each is raised.
 
 Every error carries what support needs and nothing secret: ``provider`` ("bePaid",
 "Payture"), ``operation`` ("create checkout"), ``http_status``, the provider's own
@@ -121,7 +111,7 @@ class RateLimited(ProviderError):
 
 
 class ProviderUnavailable(ProviderError):
-    """Raised on 5xx answers or when the provider cannot be reached, after bounded retries."""
+    """Raised when the provider answers 5xx or cannot be reached, after bounded retries."""
 
     title = "The payment provider is not answering"
 
@@ -157,7 +147,7 @@ class UnexpectedResponse(ProviderError):
 
 
 class ProviderRejected(ProviderError):
-    """Raised for a refusal no other class names (unmapped 4xx, unknown behind-api failure)."""
+    """Raised when a refusal has no class of its own (unmapped 4xx, unknown behind-api failure)."""
 
 
 class SandboxOnlyOperation(ProviderError):
