@@ -63,8 +63,6 @@ FINAL_SUBSCRIPTION = frozenset(
         SubscriptionStatus.CANCELED,
     }
 )
-OPEN_BILL = frozenset(BillStatus) - FINAL_BILL
-OPEN_SUBSCRIPTION = frozenset(SubscriptionStatus) - FINAL_SUBSCRIPTION
 
 # Rank of final bill statuses: a higher rank may replace a lower one, never the reverse.
 _BILL_FINAL_RANK = {

@@ -19,7 +19,6 @@ import hashlib
 import hmac
 import threading
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -84,19 +83,6 @@ class NotificationSigner:
         ).decode("ascii")
         self._store.kv_set(PRIVATE_KEY_KV, pem)
         return key
-
-
-def verify_signature(public_key_pem: str, body: bytes, signature_b64: str) -> bool:
-    """True when ``signature_b64`` is a valid ``Content-Signature`` of ``body``."""
-    public_key = serialization.load_pem_public_key(public_key_pem.encode("ascii"))
-    if not isinstance(public_key, rsa.RSAPublicKey):
-        return False
-    try:
-        signature = base64.b64decode(signature_b64, validate=True)
-        public_key.verify(signature, body, padding.PKCS1v15(), hashes.SHA256())
-    except (InvalidSignature, ValueError):
-        return False
-    return True
 
 
 def hmac_signature(key: str, body: bytes) -> str:

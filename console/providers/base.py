@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 import httpx
 
-from console.config import BepaidSettings, Settings
+from console.config import Settings
 from console.errors import ConfigError
 from console.providers.http import (
     AsyncSender,
@@ -76,11 +76,6 @@ def section_of(settings: Settings, name: str) -> Any:  # BepaidSettings | Paytur
     if section is None:
         raise ConfigError(NOT_CONFIGURED[name])
     return section
-
-
-def bepaid_settings(settings: Settings) -> BepaidSettings:
-    found: BepaidSettings = section_of(settings, "bepaid")
-    return found
 
 
 class ProviderClient(Generic[S, R]):

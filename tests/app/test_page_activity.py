@@ -150,7 +150,7 @@ def test_times_follow_the_chosen_zone(use_ledger, tmp_path):
     at = open_activity()
     paid = table(at, "Status changes").iloc[0]
     assert (paid["when (UTC)"], paid["change"]) == ("2024-05-31 22:30:00", "pending → paid")
-    at.selectbox(key="activity.tz").set_value("Europe/Minsk").run()
+    at.selectbox(key="activity_tz").set_value("Europe/Minsk").run()
     paid = table(at, "Status changes").iloc[0]
     assert paid["when (Europe/Minsk)"] == "2024-06-01 01:30:00"
 
@@ -162,9 +162,9 @@ def test_notifications_show_their_verdicts_and_filter_by_one(use_ledger, tmp_pat
     notes = table(at, "Notifications received")
     assert list(notes["verdict"]) == ["rejected", "duplicate", "applied"]  # newest first
     assert list(notes["object"]) == ["", "B1", "B1"]
-    at.selectbox(key="activity.verdict").set_value("duplicate").run()
+    at.selectbox(key="activity_verdict").set_value("duplicate").run()
     assert list(table(at, "Notifications received")["verdict"]) == ["duplicate"]
-    at.selectbox(key="activity.verdict").set_value("error").run()
+    at.selectbox(key="activity_verdict").set_value("error").run()
     assert any("with verdict error" in info.value for info in at.info)
 
 
@@ -182,7 +182,7 @@ def test_provider_health_reports_a_running_sandbox_then_a_stopped_one(
     stop()
     at.run()  # within the cache's 30 s: the last answer is still shown
     assert table(at, "Provider health").iloc[0]["reachable"] == "yes"
-    at.button(key="activity.recheck").click().run()
+    at.button(key="activity_recheck").click().run()
     [row] = table(at, "Provider health").to_dict("records")
     assert (row["reachable"], row["answer"]) == ("no", "connection refused")
     assert any("Not reachable" in warning.value for warning in at.warning)

@@ -145,7 +145,7 @@ def test_demo_ledger_one_chart_per_currency_each_naming_the_zone(use_ledger, dem
     use_ledger(demo_ledger)
     at = open_revenue()
     assert not at.exception
-    first, last = at.date_input(key="revenue.period").value
+    first, last = at.date_input(key="revenue_period").value
     assert (last - first).days == 29  # the last 30 local days by default
     with Ledger(demo_ledger) as ledger:
         rows = ledger.revenue(
@@ -162,7 +162,7 @@ def test_demo_ledger_one_chart_per_currency_each_naming_the_zone(use_ledger, dem
 def test_csv_download_is_exactly_the_rows_shown(use_ledger, demo_ledger, downloads):
     use_ledger(demo_ledger)
     at = open_revenue()
-    content, file_name = downloaded(at, downloads, "revenue.csv")
+    content, file_name = downloaded(at, downloads, "revenue_csv")
     exported = list(csv.DictReader(io.StringIO(content.decode())))
     [table] = at.dataframe  # the "rows shown" table, the only one on the page
     shown = table.value
@@ -190,7 +190,7 @@ def test_switching_the_zone_moves_a_late_payment_to_the_next_day(use_ledger, tmp
         return [x for x, y in zip(trace["x"], trace["y"], strict=True) if y]
 
     assert paid_days() == [paid_at.date().isoformat()]
-    at.selectbox(key="revenue.tz").set_value("Europe/Minsk").run()
+    at.selectbox(key="revenue_tz").set_value("Europe/Minsk").run()
     assert not at.exception
     assert paid_days() == [(paid_at.date() + timedelta(days=1)).isoformat()]
     assert "Europe/Minsk" in revenue_charts(at)["EUR"]["layout"]["title"]["text"]
@@ -203,10 +203,10 @@ def test_the_default_period_is_the_last_30_days_of_the_zone_picked(use_ledger, t
     use_ledger(tmp_path / "tiny.db", tz="UTC")
     at = open_revenue()
     before = tables.default_period(zone)
-    at.selectbox(key="revenue.tz").set_value(zone).run()
+    at.selectbox(key="revenue_tz").set_value(zone).run()
     assert not at.exception
     # (read before and after: the zone's midnight may fall between the page's read and ours)
-    assert at.date_input(key="revenue.period").value in {before, tables.default_period(zone)}
+    assert at.date_input(key="revenue_period").value in {before, tables.default_period(zone)}
 
 
 def test_a_period_of_ones_own_stays_when_the_zone_changes(use_ledger, tmp_path):
@@ -214,10 +214,10 @@ def test_a_period_of_ones_own_stays_when_the_zone_changes(use_ledger, tmp_path):
     use_ledger(tmp_path / "tiny.db", tz="UTC")
     at = open_revenue()
     chosen = (date(2024, 1, 1), date(2024, 1, 31))
-    at.date_input(key="revenue.period").set_value(chosen).run()
-    at.selectbox(key="revenue.tz").set_value("Pacific/Kiritimati").run()
+    at.date_input(key="revenue_period").set_value(chosen).run()
+    at.selectbox(key="revenue_tz").set_value("Pacific/Kiritimati").run()
     assert not at.exception
-    assert at.date_input(key="revenue.period").value == chosen
+    assert at.date_input(key="revenue_period").value == chosen
 
 
 def test_stack_by_provider_or_kind_changes_the_traces(use_ledger, demo_ledger):
@@ -225,7 +225,7 @@ def test_stack_by_provider_or_kind_changes_the_traces(use_ledger, demo_ledger):
     at = open_revenue()
     by_provider = {t["name"] for t in revenue_charts(at)["BYN"]["data"]}
     assert by_provider <= {"bepaid", "begateway", "payture"} and len(by_provider) > 1
-    at.segmented_control(key="revenue.group").set_value("kind").run()
+    at.segmented_control(key="revenue_group").set_value("kind").run()
     by_kind = {t["name"] for t in revenue_charts(at)["BYN"]["data"]}
     assert by_kind <= {"card_link", "apm", "payture_bill", "subscription"} and len(by_kind) > 1
     assert "by kind" in revenue_charts(at)["BYN"]["layout"]["title"]["text"]
@@ -236,7 +236,7 @@ def test_weekly_buckets_start_on_monday_and_empty_ones_are_drawn(use_ledger, tmp
     tiny_ledger(tmp_path / "tiny.db", paid_at)
     use_ledger(tmp_path / "tiny.db", tz="UTC")
     at = open_revenue()
-    at.segmented_control(key="revenue.bucket").set_value("week").run()
+    at.segmented_control(key="revenue_bucket").set_value("week").run()
     [trace] = revenue_charts(at)["EUR"]["data"]
     weeks = [date.fromisoformat(x) for x in trace["x"]]
     assert len(weeks) >= 5 and all(day.weekday() == 0 for day in weeks)

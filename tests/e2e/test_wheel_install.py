@@ -23,6 +23,7 @@ from tests.e2e.conftest import running_console
 from tests.e2e.journeys import WAIT_MS
 
 CHECKOUT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow  # builds a wheel and installs it with its dependencies
 
 
 def _run(command: list[str], **options) -> subprocess.CompletedProcess:

@@ -39,10 +39,10 @@ def health_section(settings: Settings, tz: str) -> None:
     """A fragment: *Check again* reruns this panel only, not the page's ledger reads."""
     st.subheader("Provider health")
     targets = health_targets(settings)
-    if st.button("Check again", icon=":material/refresh:", key="activity.recheck"):
+    if st.button("Check again", icon=":material/refresh:", key="activity_recheck"):
         provider_health.clear()
     checks = provider_health(targets)
-    st.dataframe(tables.health_table(checks, tz), hide_index=True, key="activity.health")
+    st.dataframe(tables.health_table(checks, tz), hide_index=True, key="activity_health")
     down = [check.name for check in checks if not check.reachable]
     if down:
         st.warning(f"Not reachable: {plain(', '.join(down))}.", icon=":material/cloud_off:")
@@ -57,12 +57,12 @@ def events_section(ledger: Ledger, tz: str, limit: int) -> None:
         return
     # st.dataframe cells are never Markdown: details, reasons and provider messages in
     # these tables show as they were written (no plain() here, or its escapes would show).
-    st.dataframe(tables.events_table(events, tz), hide_index=True, key="activity.events")
+    st.dataframe(tables.events_table(events, tz), hide_index=True, key="activity_events")
 
 
 def notifications_section(ledger: Ledger, tz: str, limit: int) -> None:
     st.subheader("Notifications received")
-    verdict = st.selectbox("Verdict", (ALL_VERDICTS, *VERDICTS), key="activity.verdict", width=240)
+    verdict = st.selectbox("Verdict", (ALL_VERDICTS, *VERDICTS), key="activity_verdict", width=240)
     notes = ledger.recent_notifications(limit, verdict=None if verdict == ALL_VERDICTS else verdict)
     if not notes:
         st.info(
@@ -72,7 +72,7 @@ def notifications_section(ledger: Ledger, tz: str, limit: int) -> None:
         )
         return
     st.dataframe(
-        tables.notifications_table(notes, tz), hide_index=True, key="activity.notifications"
+        tables.notifications_table(notes, tz), hide_index=True, key="activity_notifications"
     )
 
 
@@ -82,7 +82,7 @@ def audit_section(ledger: Ledger, tz: str, limit: int) -> None:
     if not entries:
         st.info("Nothing audited yet.")
         return
-    st.dataframe(tables.audit_table(entries, tz), hide_index=True, key="activity.audit")
+    st.dataframe(tables.audit_table(entries, tz), hide_index=True, key="activity_audit")
 
 
 def configuration_section(settings: Settings) -> None:
@@ -106,8 +106,8 @@ def main() -> None:
     if default_tz not in names:
         names.insert(0, default_tz)
     tz_col, limit_col = st.columns([3, 1])
-    tz = tz_col.selectbox("Time zone", names, index=names.index(default_tz), key="activity.tz")
-    limit = limit_col.selectbox("Rows per table", LIMITS, key="activity.limit")
+    tz = tz_col.selectbox("Time zone", names, index=names.index(default_tz), key="activity_tz")
+    limit = limit_col.selectbox("Rows per table", LIMITS, key="activity_limit")
     st.caption(f"Times are shown in **{tz}**, newest first.")
     health_section(settings, tz)
     events_section(ledger, tz, limit)

@@ -36,8 +36,8 @@ EMPTY_LEDGER = (
 )
 
 
-PERIOD_KEY = "revenue.period"
-PERIOD_DEFAULT_KEY = "revenue.period_default"  # the default the period box last got
+PERIOD_KEY = "revenue_period"
+PERIOD_DEFAULT_KEY = "revenue_period_default"  # the default the period box last got
 
 
 def follow_default_period(tz: str) -> None:
@@ -56,14 +56,14 @@ def controls(default_tz: str) -> tuple[str, date | None, date | None, Bucket, st
     if default_tz not in names:
         names.insert(0, default_tz)
     period_col, bucket_col, group_col, tz_col = st.columns([3, 2.4, 2, 3])
-    tz = tz_col.selectbox("Time zone", names, index=names.index(default_tz), key="revenue.tz")
+    tz = tz_col.selectbox("Time zone", names, index=names.index(default_tz), key="revenue_tz")
     follow_default_period(tz)
     picked = period_col.date_input("Period (local days, both included)", key=PERIOD_KEY)
     bucket = bucket_col.segmented_control(
-        "Per", BUCKETS, default="day", required=True, key="revenue.bucket"
+        "Per", BUCKETS, default="day", required=True, key="revenue_bucket"
     )
     group_by = group_col.segmented_control(
-        "Stack by", GROUPS, default="provider", required=True, key="revenue.group"
+        "Stack by", GROUPS, default="provider", required=True, key="revenue_group"
     )
     # A range (the box holds a pair of days); while the user is choosing, only the first.
     days: tuple[date, ...] = picked if isinstance(picked, tuple) else ()
@@ -90,7 +90,7 @@ def revenue_section(
         figure = charts.revenue_figure(
             panel, currency=currency, bucket=bucket, group_by=group_by, tz=tz
         )
-        st.plotly_chart(figure, key=f"revenue.chart.{currency}")
+        st.plotly_chart(figure, key=f"revenue_chart_{currency}")
         total = sum(cell.total_minor for cell in panel)
         payments = sum(cell.payments for cell in panel)
         st.caption(
@@ -105,10 +105,10 @@ def revenue_section(
         mime="text/csv",
         on_click="ignore",
         icon=":material/download:",
-        key="revenue.csv",
+        key="revenue_csv",
     )
     with st.expander(f"Rows shown ({len(records)})"):
-        st.dataframe(records, hide_index=True, key="revenue.rows")
+        st.dataframe(records, hide_index=True, key="revenue_rows")
 
 
 def outcomes_section(ledger: Ledger, *, tz: str, first: date, last: date, bucket: Bucket) -> None:
@@ -123,7 +123,7 @@ def outcomes_section(ledger: Ledger, *, tz: str, first: date, last: date, bucket
         return
     starts = tables.bucket_starts(bucket, tz, first, last)
     figure = charts.outcome_figure(rows, starts, bucket=bucket, tz=tz)
-    st.plotly_chart(figure, key="revenue.outcomes")
+    st.plotly_chart(figure, key="revenue_outcomes")
     totals = dict.fromkeys(charts.OUTCOME_COLORS, 0)  # paid first, open statuses last
     for row in rows:
         totals[row.status] += row.count
@@ -162,7 +162,7 @@ def subscriptions_section(ledger: Ledger, *, tz: str) -> None:
                 "plans normalised to a month",
             )
     st.plotly_chart(
-        charts.subscription_figure(counts, as_of=as_of, tz=tz), key="revenue.subscriptions"
+        charts.subscription_figure(counts, as_of=as_of, tz=tz), key="revenue_subscriptions"
     )
 
 

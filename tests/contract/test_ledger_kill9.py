@@ -1,6 +1,11 @@
 """A ledger writer killed with SIGKILL at random points loses no acknowledged write."""
 
+import pytest
+
 from tests.support.kill9 import run_rounds
+
+# Real processes killed mid-write: seconds, not milliseconds; a "not slow" run skips it.
+pytestmark = pytest.mark.slow
 
 
 def test_sigkill_at_random_points_keeps_every_acknowledged_write(tmp_path):
