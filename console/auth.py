@@ -3,7 +3,7 @@
 Roles, from most to least power:
 
 * **admin** — everything, including settings;
-* **operator** — create bills, plans and subscriptions, cancel subscriptions;
+* **operator** — create bills, plans and subscriptions, cancel subscriptions, refund;
 * **support** — look up, monitor, refresh, import objects from a provider;
 * **viewer** — read only.
 
@@ -67,6 +67,7 @@ class Action(StrEnum):
     VIEW = "view"
     CREATE = "create"  # bills, pay links, APM payments, Payture bills, plans, subscriptions
     CANCEL = "cancel"
+    REFUND = "refund"  # give money back from a card or APM payment
     REFRESH = "refresh"
     IMPORT = "import"
     SETTINGS = "settings"
@@ -75,7 +76,7 @@ class Action(StrEnum):
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
     Role.OPERATOR: frozenset(
-        {Action.VIEW, Action.CREATE, Action.CANCEL, Action.REFRESH, Action.IMPORT}
+        {Action.VIEW, Action.CREATE, Action.CANCEL, Action.REFUND, Action.REFRESH, Action.IMPORT}
     ),
     Role.SUPPORT: frozenset({Action.VIEW, Action.REFRESH, Action.IMPORT}),
     Role.VIEWER: frozenset({Action.VIEW}),

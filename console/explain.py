@@ -299,6 +299,7 @@ _BILL = {
     BillStatus.FAILED: _bill_failed,
     BillStatus.EXPIRED: _bill_expired,
     BillStatus.CANCELED: _bill_canceled,
+    BillStatus.PARTIALLY_REFUNDED: _bill_refunded,
     BillStatus.REFUNDED: _bill_refunded,
 }
 

@@ -8,7 +8,8 @@ poll answer, a notification retried out of order — never replaces a final one 
 non-final one. Between final bill statuses, money wins: a provider that reports a
 payment as successful after we saw it expire or fail has moved money, and that must
 be shown (``expired -> paid`` is applied, ``paid -> expired`` is not). A refund
-follows a payment. A final subscription status is terminal.
+follows a payment: ``paid -> partially_refunded -> refunded``, never back. A final
+subscription status is terminal.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ class BillStatus(StrEnum):
     EXPIRED = "expired"
     CANCELED = "canceled"
     MISMATCH = "mismatch"  # paid, but not the amount billed (Payture AMOUNT_MISMATCH)
-    REFUNDED = "refunded"
+    PARTIALLY_REFUNDED = "partially_refunded"  # paid, then part of it given back
+    REFUNDED = "refunded"  # paid, then all of it given back
 
 
 class SubscriptionStatus(StrEnum):
@@ -52,6 +54,7 @@ FINAL_BILL = frozenset(
         BillStatus.EXPIRED,
         BillStatus.CANCELED,
         BillStatus.MISMATCH,
+        BillStatus.PARTIALLY_REFUNDED,
         BillStatus.REFUNDED,
     }
 )
@@ -71,7 +74,8 @@ _BILL_FINAL_RANK = {
     BillStatus.CANCELED: 1,
     BillStatus.PAID: 2,
     BillStatus.MISMATCH: 2,
-    BillStatus.REFUNDED: 3,
+    BillStatus.PARTIALLY_REFUNDED: 3,
+    BillStatus.REFUNDED: 4,
 }
 
 #: Native status -> console status, per provider API. Keys are the API names used

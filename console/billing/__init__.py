@@ -14,7 +14,8 @@ case that takes the acting :class:`~console.auth.Actor`::
 Services: ``pay_links`` (card pay links), ``apm_payments``, ``payture_bills``
 (and their ``products``), ``plans``, ``subscriptions`` (create, cancel), ``objects``
 (refresh, confirm one object; observe and record for the notification receiver),
-``imports`` (objects made elsewhere), ``sync`` (every open object at once). Inputs are
+``imports`` (objects made elsewhere), ``refunds`` (give money back, see its module),
+``sync`` (every open object at once). Inputs are
 one value per form (``PayLinkDraft``, ``PlanDraft``, ...); plumbing is private.
 
 Every use case, in this order:
@@ -99,12 +100,14 @@ from console.billing._drafts import (
     PayLinkDraft,
     PaytureBillDraft,
     PlanDraft,
+    RefundDraft,
     SubscriptionDraft,
 )
 from console.billing._errors import (
     BillingError,
     NotCancelable,
     NotFoundAtProvider,
+    NotRefundable,
     ProviderFailed,
     ProviderRejectedInput,
     UnknownObject,
@@ -116,6 +119,7 @@ from console.billing._once import new_idempotency_key
 from console.billing._pay_links import PayLinks
 from console.billing._payture_bills import PaytureBills
 from console.billing._plans import Plans
+from console.billing._refunds import Refundable, RefundResult, Refunds
 from console.billing._results import (
     CanceledSubscription,
     Change,
@@ -184,7 +188,8 @@ class Billing:
         self.subscriptions = Subscriptions(core)
         self.objects = Objects(core)
         self.imports = Imports(core, self.objects)
-        self.sync = Sync(core)
+        self.refunds = Refunds(core)
+        self.sync = Sync(core, self.refunds)
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, ledger_path: Path | None = None) -> Self:
@@ -210,6 +215,7 @@ __all__ = [
     "InvalidInput",
     "NotCancelable",
     "NotFoundAtProvider",
+    "NotRefundable",
     "ObjectError",
     "Observation",
     "PayLinkDraft",
@@ -218,6 +224,9 @@ __all__ = [
     "ProviderFailed",
     "ProviderRejectedInput",
     "Refreshed",
+    "RefundDraft",
+    "RefundResult",
+    "Refundable",
     "SubscriptionDraft",
     "SyncReport",
     "UnknownObject",

@@ -111,3 +111,12 @@ class SubscriptionDraft:
     last_name: str | None = None
     return_url: str | None = None
     language: str | None = None
+
+
+@dataclass(frozen=True)
+class RefundDraft:
+    """Money to give back from one charge: ``amount`` as typed (``None``: all that
+    remains), and the ``reason`` (required; the provider keeps it, at most 255 characters)."""
+
+    amount: str | int | None
+    reason: str | None

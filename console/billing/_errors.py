@@ -69,3 +69,10 @@ class NotFoundAtProvider(BillingError):
     """Raised when an import finds the pasted id at no provider."""
 
     title = "Not found at any provider"
+
+
+class NotRefundable(BillingError):
+    """Raised when a payment cannot be refunded through the console (a Payture bill, demo
+    data, a refund itself); the message says where to turn instead."""
+
+    title = "This payment cannot be refunded here"

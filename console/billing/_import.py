@@ -212,7 +212,8 @@ class Imports:
 
     def _transaction_by_tracking(self, tracking_id: str) -> Found | None:
         found = self._core.clients.bepaid.find_transactions(tracking_id)
-        return self._transaction(found[0].uid) if found else None
+        charges = [t for t in found if t.is_charge]
+        return self._transaction(charges[0].uid) if charges else None
 
     def _beyag(self, uid: str) -> Found:
         payment = self._core.clients.beyag.get_payment(uid)
@@ -232,7 +233,8 @@ class Imports:
 
     def _beyag_by_tracking(self, tracking_id: str) -> Found | None:
         found = self._core.clients.beyag.find_payments(tracking_id)
-        return self._beyag(found[0].uid) if found else None
+        payments = [p for p in found if p.is_charge]
+        return self._beyag(payments[0].uid) if payments else None
 
     def _payture(self, bill_id: str) -> Found:
         answer = self._core.clients.payture.bill_status(bill_id)

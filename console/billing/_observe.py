@@ -236,7 +236,9 @@ def apm_plan(snapshot: Snapshot) -> Plan:
     found: tuple[BeyagPayment, ...] = (
         (yield Ask(lambda p: p.beyag.find_payments(tracking))) if tracking else ()
     )
-    mine = [p for p in found if p.amount == bill.amount and p.currency == bill.currency]
+    mine = [
+        p for p in found if p.is_charge and p.amount == bill.amount and p.currency == bill.currency
+    ]
     if mine:
         payment = mine[0]  # newest first
         seen = _beyag_observation(payment, snapshot.now)
@@ -341,6 +343,8 @@ def subscription_plan(snapshot: Snapshot) -> Plan:
 def _add_charges(
     seen: Observation, charges: tuple[Transaction, ...], known: frozenset[str], now: datetime
 ) -> None:
+    listed = len(charges)
+    charges = tuple(t for t in charges if t.is_charge)  # refunds share the tracking id
     new = [t for t in charges if t.uid not in known]
     for transaction in new:
         if transaction.status == BillStatus.PAID and transaction.amount > 0:
@@ -348,7 +352,7 @@ def _add_charges(
             seen.payments.append(
                 SeenPayment(transaction.uid, transaction.amount, transaction.currency, at)
             )
-    if len(charges) >= TRACKING_ID_WINDOW and len(new) == len(charges):
+    if listed >= TRACKING_ID_WINDOW and len(new) == len(charges):
         seen.warnings.append(
             f"bePaid shows only the {TRACKING_ID_WINDOW} newest charges and none of them was "
             "recorded before: older charges since the last refresh may be missing."
@@ -368,8 +372,9 @@ def _unconfirmed_by_charges(snapshot: Snapshot, what: str) -> Plan:
         return _close_unconfirmed(snapshot, what)
     seen = Observation(unconfirmed=True)
     _add_charges(seen, charges, snapshot.known_payments, snapshot.now)
-    if isinstance(snapshot.record, Bill) and any(t.status == BillStatus.PAID for t in charges):
-        newest = next(t for t in charges if t.status == BillStatus.PAID)
+    paid = [t for t in charges if t.is_charge and t.status == BillStatus.PAID]
+    if isinstance(snapshot.record, Bill) and paid:
+        newest = paid[0]
         seen.status, seen.native_status = BillStatus.PAID, newest.native_status
         seen.ids.provider_id = newest.uid
         seen.unconfirmed = False

@@ -47,6 +47,7 @@ from console.billing._core import Core, Record, utc_now
 from console.billing._drive import run_plan_async
 from console.billing._observe import Observation, Snapshot, plan_for
 from console.billing._record import has_news, record_observation, unchanged
+from console.billing._refunds import Refunds
 from console.billing._results import Change
 from console.config import Settings
 from console.errors import ConfigError, ConsoleError
@@ -124,8 +125,9 @@ class SyncReport:
 class Sync:
     """Every open bill and subscription at once (``billing.sync``)."""
 
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, refunds: Refunds) -> None:
         self._core = core
+        self._refunds = refunds
 
     def refresh_open(
         self,
@@ -171,8 +173,23 @@ class Sync:
                 await asyncio.gather(*(run.refresh(snapshot) for snapshot in snapshots))
             finally:
                 await clients.aclose()
+        # Refunds whose answer was lost: few, and each a blocking read or two.
+        await loop.run_in_executor(None, self._confirm_refunds, actor, report)
         report.finished_at = core.now()
         return report
+
+    def _confirm_refunds(self, actor: Actor, report: SyncReport) -> None:
+        for refund in self._core.ledger.refunds.creating():
+            try:
+                result = self._refunds.confirm(actor, refund.id)
+            except (ProviderError, ConsoleError) as exc:
+                message = getattr(exc, "user_message", None) or str(exc)
+                report.errors.append(ObjectError(refund.ref, type(exc).__name__, message))
+                continue
+            if result.confirming:
+                report.confirming.append(refund.ref)
+            else:
+                report.warnings.append(result.message)
 
     def _open_snapshots(self, limit: int, report: SyncReport) -> list[Snapshot]:
         """Every open, non-demo object with the payment ids already recorded for it."""

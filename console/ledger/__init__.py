@@ -48,6 +48,7 @@ from console.ledger._records import (
     Subscription,
     console_ref,
 )
+from console.ledger._refunds import REFUND_STATUSES, RefundRow
 from console.ledger._schema import MIGRATIONS, SCHEMA_VERSION
 from console.ledger._sessions import SESSION_METHODS, IdempotencyRow, SessionRow
 from console.ledger._times import Bucket, bucket_bounds, bucket_of, from_ms, now_ms, to_ms
@@ -61,6 +62,7 @@ __all__ = [
     "OBJECT_TYPES",
     "OUTCOMES",
     "PROVIDERS",
+    "REFUND_STATUSES",
     "SCHEMA_VERSION",
     "SESSION_METHODS",
     "SOURCES",
@@ -80,6 +82,7 @@ __all__ = [
     "OpenItem",
     "OutcomeRow",
     "Payment",
+    "RefundRow",
     "RevenueRow",
     "SessionRow",
     "StatusEvent",

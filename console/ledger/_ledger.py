@@ -15,6 +15,7 @@ from console.ledger._bulk import BulkWrites
 from console.ledger._lookup import Lookups
 from console.ledger._notifications import NotificationWrites
 from console.ledger._payments import PaymentWrites
+from console.ledger._refunds import Refunds
 from console.ledger._reports import Reports
 from console.ledger._sessions import IdempotencyKeys, Sessions
 from console.ledger._subscriptions import SubscriptionWrites
@@ -37,11 +38,13 @@ class Ledger(
     thread: each thread gets its own connection. Group writes that belong
     together in ``with ledger.write():``.
 
-    Two small parts have their own names: ``ledger.sessions`` (sign-in sessions) and
-    ``ledger.idempotency`` (submitted forms' keys).
+    Three parts have their own names: ``ledger.sessions`` (sign-in sessions),
+    ``ledger.idempotency`` (submitted forms' keys) and ``ledger.refunds`` (refund
+    attempts and refunds).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = BUSY_TIMEOUT) -> None:
         super().__init__(path, busy_timeout=busy_timeout)
         self.sessions = Sessions(self)
         self.idempotency = IdempotencyKeys(self)
+        self.refunds = Refunds(self)

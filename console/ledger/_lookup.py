@@ -102,6 +102,11 @@ def url_candidates(url: str) -> list[str]:
 class Lookups(LedgerBase):
     """Read methods for single objects, search and recent activity."""
 
+    def get_payment(self, payment_id: int) -> Payment | None:
+        """The payment with console id ``payment_id`` (``P17``), or None."""
+        row = self._read_one(f"SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = ?", payment_id)
+        return None if row is None else payment_from_row(row)
+
     def get_bill(self, bill_id: int) -> Bill | None:
         """The bill with console id ``bill_id``, or None."""
         row = self._read_one(f"SELECT {BILL_COLUMNS} FROM bills WHERE id = ?", bill_id)

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from console.ledger._times import from_ms
+from console.money import Money
 from console.status import BillStatus, SubscriptionStatus
 from console.vocabulary import SUBSCRIPTION_CHANNEL, BillKind, ObjectType, Provider
 
@@ -172,6 +173,17 @@ class Payment:
     currency: str
     at: datetime
     demo: bool
+    #: For a refund: the charge it gives back (``None`` for charges and older refunds).
+    parent_id: int | None = None
+
+    @property
+    def ref(self) -> str:
+        """``P17``: how pages and people name one payment."""
+        return f"P{self.id}"
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,7 +313,7 @@ SUBSCRIPTION_COLUMNS = (
 
 PAYMENT_COLUMNS = (
     "id, bill_id, subscription_id, provider, provider_txn_id, kind, channel, amount, currency,"
-    " at, demo"
+    " at, demo, parent_id"
 )
 EVENT_COLUMNS = (
     "id, object_type, object_id, from_status, to_status, native_status, source, at, detail"

@@ -275,7 +275,7 @@ CREATE TABLE idempotency_keys (
     action       TEXT    NOT NULL,
     actor        TEXT    NOT NULL,
     fingerprint  TEXT    NOT NULL CHECK (length(fingerprint) = 64),
-    object_type  TEXT    CHECK (object_type IN ('bill', 'subscription', 'plan')),
+    object_type  TEXT    CHECK (object_type IN ('bill', 'subscription', 'plan', 'refund')),
     object_id    TEXT,
     result       TEXT,
     created_at   INTEGER NOT NULL
@@ -314,6 +314,81 @@ def _v5_last_notice_at(db: sqlite_utils.Database) -> None:
     db.table("subscriptions").add_column("last_notice_at", int)
 
 
+_V6_BILL_STATUSES = (*_V1_BILL_STATUSES, "partially_refunded")
+
+_V6_SQL = f"""
+ALTER TABLE payments ADD COLUMN parent_id INTEGER REFERENCES payments (id);
+CREATE INDEX payments_parent_id ON payments (parent_id) WHERE parent_id IS NOT NULL;
+CREATE TABLE refunds (
+    id              INTEGER PRIMARY KEY,
+    payment_id      INTEGER NOT NULL REFERENCES payments (id),
+    bill_id         INTEGER REFERENCES bills (id),
+    subscription_id INTEGER REFERENCES subscriptions (id),
+    provider        TEXT    NOT NULL CHECK ({one_of("provider", *_V1_PROVIDERS)}),
+    amount          INTEGER NOT NULL CHECK (amount > 0),
+    currency        TEXT    NOT NULL CHECK (length(currency) = 3),
+    reason          TEXT    NOT NULL CHECK (length(reason) BETWEEN 1 AND 255),
+    status          TEXT    NOT NULL CHECK ({one_of("status", "creating", "succeeded", "failed")}),
+    provider_uid    TEXT,
+    native_status   TEXT,
+    detail          TEXT,
+    actor           TEXT    NOT NULL,
+    source          TEXT    NOT NULL CHECK ({one_of("source", "console", "poll", "webhook")}),
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    UNIQUE (provider, provider_uid),
+    CHECK (bill_id IS NOT NULL OR subscription_id IS NOT NULL)
+);
+CREATE INDEX refunds_payment_id ON refunds (payment_id);
+CREATE INDEX refunds_creating ON refunds (created_at) WHERE status = 'creating';
+"""
+
+
+def _v6_refunds(db: sqlite_utils.Database) -> None:
+    """Refund attempts, refunds linked to their charge, and ``partially_refunded``.
+
+    SQLite changes a CHECK only by rebuilding the table: the bills table is copied into
+    one whose status CHECK knows the new word, with every column and index it had.
+    """
+    _rebuild(
+        db,
+        "bills",
+        lambda sql: sql.replace(
+            one_of("status", *_V1_BILL_STATUSES), one_of("status", *_V6_BILL_STATUSES)
+        ),
+    )
+    for statement in split_statements(_V6_SQL):
+        db.execute(statement)
+
+
+def _rebuild(db: sqlite_utils.Database, table: str, change: Callable[[str], str]) -> None:
+    """Rebuild ``table`` from its own DDL as ``change`` rewrites it, keeping rows and
+    indexes (SQLite's documented steps; :func:`migrate` runs them with foreign keys off)."""
+    conn = db.conn
+    (ddl,) = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+    ).fetchone()
+    new_ddl = change(ddl)
+    if new_ddl == ddl:
+        return  # a table without the constraint (an early hand-made file): nothing to relax
+    indexes = [
+        row[0]
+        for row in conn.execute(
+            "SELECT sql FROM sqlite_master"
+            " WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            (table,),
+        )
+    ]
+    columns = ", ".join(f'"{column}"' for column in db.table(table).columns_dict)
+    rebuilt = f"{table}_rebuilt"
+    conn.execute(new_ddl.replace(f"CREATE TABLE {table} ", f"CREATE TABLE {rebuilt} ", 1))
+    conn.execute(f"INSERT INTO {rebuilt} ({columns}) SELECT {columns} FROM {table}")
+    conn.execute(f"DROP TABLE {table}")
+    conn.execute(f"ALTER TABLE {rebuilt} RENAME TO {table}")
+    for statement in indexes:
+        conn.execute(statement)
+
+
 @dataclass(frozen=True)
 class Migration:
     """One forward step; applying it turns schema version ``version - 1`` into ``version``."""
@@ -333,6 +408,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         _v4_sessions_and_idempotency,
     ),
     Migration(5, "time of the newest subscription notice applied", _v5_last_notice_at),
+    Migration(6, "refunds: attempts, links to their charge, partially_refunded", _v6_refunds),
 )
 
 #: The schema version this console writes.
@@ -375,6 +451,9 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
     _refuse_newer(found, path)
     if found == SCHEMA_VERSION:
         return found
+    # Some steps rebuild a table that others refer to (SQLite's documented way to change
+    # a constraint): foreign keys are off while they run and checked before COMMIT.
+    conn.execute("PRAGMA foreign_keys = OFF")
     conn.execute("BEGIN IMMEDIATE")
     try:
         # Another process may have migrated while this one waited for the lock.
@@ -388,6 +467,9 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
             )
         for migration in MIGRATIONS[found:]:
             migration.apply(db)
+        broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise sqlite3.IntegrityError(f"{len(broken)} rows would lose what they refer to")
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except sqlite3.Error as exc:
@@ -399,6 +481,8 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
     except BaseException:
         _rollback(conn)
         raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
     return found
 
 

@@ -45,6 +45,7 @@ from console.providers.models import (
     NewCheckout,
     NewCustomer,
     NewPlan,
+    NewRefund,
     Plan,
     Subscription,
     Transaction,
@@ -243,6 +244,17 @@ class BepaidClient(ClientBase[BepaidSettings, _Requests]):
 
     def get_checkout(self, token: str) -> Checkout:
         return self._send(self._requests.get_checkout(token))
+
+    def refund(self, refund: NewRefund) -> Transaction:
+        """``POST /transactions/refunds``: give back ``refund.amount`` of a card payment.
+
+        The answer is the refund transaction (``type`` ``refund``, its own ``uid``, the
+        ``parent_uid``). Not repeatable: a lost answer is ``OutcomeUnknown``.
+        """
+        r = self._requests
+        url = f"{r.gateway}/transactions/refunds"
+        body = bw.refund_body(refund)
+        return self._send(r.post("refund card payment", url, body, bw.one_transaction))
 
     def get_transaction(self, uid: str) -> Transaction:
         return self._send(self._requests.get_transaction(uid))

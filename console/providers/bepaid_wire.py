@@ -26,6 +26,7 @@ from console.providers.models import (
     NewCheckout,
     NewCustomer,
     NewPlan,
+    NewRefund,
     Period,
     Plan,
     Subscription,
@@ -144,6 +145,18 @@ def checkout_body(checkout: NewCheckout) -> dict[str, Any]:
         }
     )
     return {"checkout": body}
+
+
+def refund_body(refund: NewRefund) -> dict[str, Any]:
+    """``POST /transactions/refunds`` body (docs.bepaid.by card_api/transactions/refund)."""
+    return {
+        "request": {
+            "parent_uid": wire.check_text(refund.parent_uid, "parent_uid"),
+            "amount": wire.check_amount(refund.amount),
+            "reason": wire.check_text(refund.reason, "reason"),
+            "duplicate_check": bool(refund.duplicate_check),
+        }
+    }
 
 
 # -- answers ----------------------------------------------------------------------
@@ -290,6 +303,7 @@ def transaction_fields(tx: dict[str, Any], api: str) -> dict[str, Any]:
         "test": wire.flag(tx, "test"),
         "created_at": wire.timestamp(tx.get("created_at")),
         "paid_at": wire.timestamp(tx.get("paid_at")),
+        "parent_uid": wire.opt_text(tx, "parent_uid"),
         "raw": tx,
     }
 

@@ -226,7 +226,28 @@ class Transaction:
     test: bool
     created_at: datetime | None
     paid_at: datetime | None
+    parent_uid: str | None  # a refund's, capture's or void's payment
     raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def is_charge(self) -> bool:
+        """A payment or a capture: money the payer gave (not a refund, void or hold)."""
+        return self.type in (None, "payment", "capture")
+
+
+@dataclass(frozen=True, slots=True)
+class NewRefund:
+    """Money to give back from an earlier payment (``parent_uid``), in minor units.
+
+    ``duplicate_check`` (card refunds; the gateway's default) refuses the same parent
+    and amount twice within 30 s; ``tracking_id`` (APM refunds) defaults to the payment's.
+    """
+
+    parent_uid: str
+    amount: int
+    reason: str
+    duplicate_check: bool = True
+    tracking_id: str | None = None
 
 
 # -- beGateway alternative payments (beyag) ---------------------------------------
@@ -271,7 +292,13 @@ class BeyagPayment:
     created_at: datetime | None
     paid_at: datetime | None
     expired_at: datetime | None
+    parent_uid: str | None  # a refund's payment
     raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def is_charge(self) -> bool:
+        """A payment the payer made (not a refund)."""
+        return self.type in (None, "payment")
 
 
 # -- Payture bills through behind-api ---------------------------------------------

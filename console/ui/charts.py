@@ -45,6 +45,7 @@ GROUP_COLORS = {
 OUTCOME_COLORS = {
     BillStatus.PAID: "#2ca02c",
     BillStatus.MISMATCH: "#bcbd22",
+    BillStatus.PARTIALLY_REFUNDED: "#9edae5",
     BillStatus.REFUNDED: "#17becf",
     BillStatus.FAILED: "#d62728",
     BillStatus.EXPIRED: "#7f7f7f",

@@ -39,6 +39,7 @@ STATUS_COLOUR: dict[str, str] = {
     "active": "green",
     "past_due": "orange",
     "paid": "green",
+    "partially_refunded": "violet",
     "refunded": "gray",
     "mismatch": "red",
     "failed": "red",

@@ -11,7 +11,7 @@ A = Action
     ("role", "allowed"),
     [
         (Role.ADMIN, set(Action)),
-        (Role.OPERATOR, {A.VIEW, A.CREATE, A.CANCEL, A.REFRESH, A.IMPORT}),
+        (Role.OPERATOR, {A.VIEW, A.CREATE, A.CANCEL, A.REFUND, A.REFRESH, A.IMPORT}),
         (Role.SUPPORT, {A.VIEW, A.REFRESH, A.IMPORT}),
         (Role.VIEWER, {A.VIEW}),
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 
 import pytest
 
@@ -149,3 +150,45 @@ def test_a_failing_migration_leaves_the_file_untouched(v1_file, monkeypatch):
 
 def test_migrations_are_numbered_in_order():
     assert [m.version for m in _schema.MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
+
+
+def test_a_v5_ledger_with_paid_bills_gains_refunds_and_keeps_every_row(tmp_path, monkeypatch):
+    """Version 6 rebuilds the bills table (its status CHECK learns partially_refunded)
+    under rows that other tables refer to: every row, index and reference survives."""
+    path = tmp_path / "v5.db"
+    with monkeypatch.context() as patch:
+        patch.setattr(_schema, "MIGRATIONS", _schema.MIGRATIONS[:5])
+        patch.setattr(_schema, "SCHEMA_VERSION", 5)
+        with Ledger(path) as old:
+            bill_id = old.create_bill(
+                NewBill(
+                    provider="bepaid",
+                    kind="card_link",
+                    tracking_id="o-1",
+                    amount=700,
+                    currency="EUR",
+                    status=BillStatus.PENDING,
+                )
+            )
+            old.record_payment(
+                provider="bepaid",
+                provider_txn_id="t-1",
+                amount=700,
+                currency="EUR",
+                at=datetime(2026, 5, 1, tzinfo=UTC),
+                bill_id=bill_id,
+            )
+            old.record_bill_status(bill_id, BillStatus.PAID, "successful", "webhook")
+    with Ledger(path) as ledger:
+        assert ledger.schema_version == 6 == SCHEMA_VERSION
+        assert ledger.get_bill(bill_id).status == BillStatus.PAID
+        assert [p.amount for p in ledger.payments_of("bill", bill_id)] == [700]
+        conn = ledger.connection()
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        indexes = {
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE tbl_name='bills'")
+        }
+        assert {"bills_open", "bills_token", "bills_status_created"} <= indexes
+        ledger.record_bill_status(bill_id, BillStatus.PARTIALLY_REFUNDED, None, "console")
+        assert ledger.get_bill(bill_id).status == BillStatus.PARTIALLY_REFUNDED

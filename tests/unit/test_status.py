@@ -77,7 +77,15 @@ def test_unknown_native_status_is_refused_not_guessed(api, native):
 
 
 def test_final_sets():
-    assert {B.PAID, B.FAILED, B.EXPIRED, B.CANCELED, B.MISMATCH, B.REFUNDED} == FINAL_BILL
+    assert {
+        B.PAID,
+        B.FAILED,
+        B.EXPIRED,
+        B.CANCELED,
+        B.MISMATCH,
+        B.PARTIALLY_REFUNDED,
+        B.REFUNDED,
+    } == FINAL_BILL
     assert {S.FAILED, S.ERROR, S.EXPIRED, S.CANCELED} == FINAL_SUBSCRIPTION
     assert not is_final(B.PENDING) and not is_final(S.PAST_DUE) and is_final(S.CANCELED)
 
