@@ -239,7 +239,11 @@ def _bill_mismatch(c: _Context) -> Explanation:
             f"The provider reports a different amount was paid than the {c.billed} billed"
             f"{c.reason()}."
         )
-    return Explanation("error", happened, "Contact the customer or refund.")
+    if c.bill.kind == "payture_bill":
+        advice = "Contact the customer; refund the difference in Payture's back office."
+    else:
+        advice = "Contact the customer, then refund the difference below (Refund) if agreed."
+    return Explanation("error", happened, advice)
 
 
 def _bill_failed(c: _Context) -> Explanation:
@@ -283,12 +287,24 @@ def _bill_canceled(c: _Context) -> Explanation:
 def _bill_refunded(c: _Context) -> Explanation:
     refunded, charged = c.refunded, c.charged
     if charged and 0 < refunded < charged:
-        happened = f"Paid {c.money(charged)}, then partly refunded: {c.money(refunded)} returned."
-    elif refunded:
+        happened = (
+            f"Paid {c.money(charged)}, then partly refunded: {c.money(refunded)} given back, "
+            f"{c.money(charged - refunded)} kept."
+        )
+        return Explanation(
+            "info",
+            happened,
+            "Nothing to do, unless the customer is owed more: refund it below (Refund).",
+        )
+    if refunded:
         happened = f"Paid {c.money(charged or refunded)}, then refunded {c.money(refunded)}."
     else:
         happened = f"The payment of {c.billed} was refunded{c.reason()}."
-    return Explanation("info", happened, "Nothing more to do: the money goes back to the payer.")
+    return Explanation(
+        "info",
+        happened,
+        "Nothing more to do: the money goes back to the payer (banks take a few days).",
+    )
 
 
 _BILL = {

@@ -119,7 +119,7 @@ from console.billing._once import new_idempotency_key
 from console.billing._pay_links import PayLinks
 from console.billing._payture_bills import PaytureBills
 from console.billing._plans import Plans
-from console.billing._refunds import Refundable, RefundResult, Refunds
+from console.billing._refunds import Refundable, RefundPreview, RefundResult, Refunds
 from console.billing._results import (
     CanceledSubscription,
     Change,
@@ -225,6 +225,7 @@ __all__ = [
     "ProviderRejectedInput",
     "Refreshed",
     "RefundDraft",
+    "RefundPreview",
     "RefundResult",
     "Refundable",
     "SubscriptionDraft",

@@ -67,6 +67,16 @@ class Refundable:
 
 
 @dataclass(frozen=True, slots=True)
+class RefundPreview:
+    """A checked refund not yet asked for: what it gives back and what would remain."""
+
+    payment: Payment
+    amount: Money
+    remains: Money
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class RefundResult:
     """A refund attempt as the ledger has it now; ``confirming`` while its answer is unknown."""
 
@@ -113,6 +123,67 @@ class Refunds:
             PermissionDenied, UnknownObject, NotRefundable, InvalidInput,
             ProviderRejectedInput (the provider refused; kept as failed), ProviderFailed.
         """
+        repeated = self._repeated(actor, payment, draft, idempotency_key)
+        if repeated is not None:
+            return repeated
+        charge, minor, reason = self._checked(actor, payment, draft)
+        once = Once.of(idempotency_key, "refund", _form_values(charge, draft))
+        started = self._start(actor, once, charge, minor, reason)
+        if isinstance(started, RefundResult):
+            return started
+        return self._send(actor, charge, started)
+
+    def preview(self, actor: Actor, payment: int | Payment, draft: RefundDraft) -> RefundPreview:
+        """What :meth:`create` would give back, and what would remain, for the screen's
+        confirmation: the same checks (and refusals) as ``create``; nothing is written
+        (a refusal of the role is audited, as everywhere) and nothing is sent.
+
+        Raises:
+            PermissionDenied, UnknownObject, NotRefundable, InvalidInput.
+        """
+        charge, minor, reason = self._checked(actor, payment, draft)
+        left = self._core.ledger.refunds.remaining(charge)
+        return RefundPreview(
+            charge, Money(minor, charge.currency), Money(left - minor, charge.currency), reason
+        )
+
+    def confirm(self, actor: Actor, refund_id: int) -> RefundResult:
+        """Re-check an attempt whose answer was lost (``result.confirming``)."""
+        core = self._core
+        refund = core.ledger.refunds.get(refund_id)
+        if refund is None:
+            raise UnknownObject(f"The ledger has no refund R{refund_id}.")
+        object_type, object_id = _refund_owner(refund)
+        core.require(actor, Action.REFRESH, "confirm_refund", object_type, object_id)
+        if refund.status == "creating":
+            self._look_for(actor, refund)
+        return self._result(_fresh(core, refund))
+
+    def confirm_waiting(self, actor: Actor = SYNC_ACTOR) -> list[RefundResult]:
+        """Re-check every attempt still being confirmed (what a sync pass does)."""
+        return [self.confirm(actor, r.id) for r in self._core.ledger.refunds.creating()]
+
+    # -- steps ---------------------------------------------------------------------------
+
+    def _repeated(
+        self, actor: Actor, payment: int | Payment, draft: RefundDraft, key: str | None
+    ) -> RefundResult | None:
+        """The first submit's refund when this form's key was used already. Looked up
+        before the inputs are checked, because what remains has changed since: a second
+        click on "refund all" must answer with the first refund, not "nothing remains"."""
+        first = self._core.ledger.idempotency.get(key) if isinstance(key, str) else None
+        if first is None:
+            return None
+        charge = self._payment(payment)
+        self._core.require(actor, Action.REFUND, "refund", *_owner(charge))
+        once = Once.of(key, "refund", _form_values(charge, draft))
+        assert once is not None
+        return self._replay(once, first)
+
+    def _checked(
+        self, actor: Actor, payment: int | Payment, draft: RefundDraft
+    ) -> tuple[Payment, int, str]:
+        """Permission, the charge, then every input: ``(charge, minor units, reason)``."""
         core = self._core
         try:
             charge: Payment | None = self._payment(payment)
@@ -138,33 +209,11 @@ class Refunds:
                 shown = format_money(left, charge.currency)
                 fields.errors["amount"] = f"At most {shown} of this payment remains to refund."
         reason = fields.check("reason", text, draft.reason, required=True, max_length=MAX_REASON)
+        if reason is None and not str(draft.reason or "").strip():
+            fields.errors["reason"] = "Give a reason: the provider keeps it with the refund."
         fields.raise_if_any()
         assert minor is not None and reason is not None
-        once = Once.of(
-            idempotency_key, "refund", {"payment": charge.id, "amount": minor, "reason": reason}
-        )
-        started = self._start(actor, once, charge, minor, reason)
-        if isinstance(started, RefundResult):
-            return started
-        return self._send(actor, charge, started)
-
-    def confirm(self, actor: Actor, refund_id: int) -> RefundResult:
-        """Re-check an attempt whose answer was lost (``result.confirming``)."""
-        core = self._core
-        refund = core.ledger.refunds.get(refund_id)
-        if refund is None:
-            raise UnknownObject(f"The ledger has no refund R{refund_id}.")
-        object_type, object_id = _refund_owner(refund)
-        core.require(actor, Action.REFRESH, "confirm_refund", object_type, object_id)
-        if refund.status == "creating":
-            self._look_for(actor, refund)
-        return self._result(_fresh(core, refund))
-
-    def confirm_waiting(self, actor: Actor = SYNC_ACTOR) -> list[RefundResult]:
-        """Re-check every attempt still being confirmed (what a sync pass does)."""
-        return [self.confirm(actor, r.id) for r in self._core.ledger.refunds.creating()]
-
-    # -- steps ---------------------------------------------------------------------------
+        return charge, minor, reason
 
     def _start(
         self, actor: Actor, once: Once | None, charge: Payment, minor: int, reason: str
@@ -360,6 +409,14 @@ class Refunds:
                 "confirmed; it will not be sent again. Its amount is held until it is known."
             )
         return RefundResult(refund, refund.status == "creating", message)
+
+
+def _form_values(charge: Payment, draft: RefundDraft) -> dict[str, object]:
+    """What one refund form stands for: the charge and the amount and reason *as typed*
+    (a blank amount means "what remains", whatever remains when it is repeated)."""
+    amount = draft.amount if draft.amount not in (None, "") else "what remains"
+    reason = str(draft.reason or "").strip()
+    return {"payment": charge.id, "amount": str(amount).strip(), "reason": reason}
 
 
 def _why_not(payment: Payment) -> str | None:

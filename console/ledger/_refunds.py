@@ -101,6 +101,13 @@ class Refunds:
         )
         return [_refund(row) for row in rows]
 
+    def recent(self, limit: int = 50) -> list[RefundRow]:
+        """The newest attempts and seen refunds, newest first (Monitor, Activity)."""
+        rows = self._ledger.connection().execute(
+            f"SELECT {_COLUMNS} FROM refunds ORDER BY created_at DESC, id DESC LIMIT ?", (limit,)
+        )
+        return [_refund(row) for row in rows]
+
     def creating(self, limit: int = 1000) -> list[RefundRow]:
         """Attempts still being confirmed, oldest first."""
         rows = self._ledger.connection().execute(

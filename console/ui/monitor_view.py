@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 
 from console.auth import Actor
 from console.billing import SyncReport
-from console.ledger import Ledger, OpenItem, StatusEvent
+from console.ledger import Ledger, OpenItem, RefundRow, StatusEvent
 from console.status import is_final, parse_status
 
 #: Open items read per object type on each look (newest first); status changes are
@@ -106,6 +106,7 @@ class Look:
     statuses: dict[str, str]  # ref -> status of every open item read
     finished: list[Finished]
     changes: list[StatusChange] = field(default_factory=list)
+    refunds: list[RefundRow] = field(default_factory=list)  # newest first, filtered
 
     @property
     def empty(self) -> bool:
@@ -146,6 +147,7 @@ def take_look(
         statuses=statuses,
         finished=recently_finished(ledger, provider=provider, kind=kind),
         changes=changes,
+        refunds=recent_refunds(ledger, provider=provider, kind=kind),
     )
 
 
@@ -200,6 +202,37 @@ def recently_finished(
             continue
         found.append(finished)
     return found
+
+
+#: Which refunds belong to a kind filter: card pay links are bePaid bills, APM payments
+#: beGateway bills, subscription charges are bePaid's (Payture bills have no refunds).
+_REFUND_KIND = {
+    "card_link": lambda r: r.bill_id is not None and r.provider == "bepaid",
+    "apm": lambda r: r.provider == "begateway",
+    "payture_bill": lambda r: False,
+    "subscription": lambda r: r.subscription_id is not None,
+}
+
+
+def recent_refunds(
+    ledger: Ledger,
+    *,
+    provider: str | None = None,
+    kind: str | None = None,
+    limit: int = FINISHED_SHOWN,
+) -> list[RefundRow]:
+    """The newest refund attempts matching the filters, newest first: attempts still
+    being confirmed stay in view until they are known."""
+    keep = _REFUND_KIND.get(kind or "", lambda r: True)
+    rows = ledger.refunds.recent(limit * 5)
+    waiting = [r for r in ledger.refunds.creating() if r not in rows]
+    found = [
+        refund
+        for refund in [*rows, *waiting]
+        if (provider is None or refund.provider == provider) and keep(refund)
+    ]
+    found.sort(key=lambda r: (r.status != "creating", -r.created_at.timestamp(), -r.id))
+    return found[:limit]
 
 
 def _finished(ledger: Ledger, event: StatusEvent) -> Finished | None:

@@ -25,8 +25,9 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from console.explain import Explanation, duration_words
-from console.ledger import Payment, StatusEvent
+from console.ledger import Payment, RefundRow, StatusEvent
 from console.money import format_money
+from console.ui.tables import REFUND_WORDS
 from console.ui.text import plain
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -113,27 +114,59 @@ def change_words(before: str | None, after: str) -> str:
     return f"{before or '∅'} → {after}"
 
 
-def timeline_rows(events: Iterable[StatusEvent], tz: str) -> list[dict[str, str]]:
-    """An object's history, oldest first: when, change, provider status, source, detail."""
-    return [
-        {
-            f"when ({tz})": local_time(event.at, tz),
-            "change": change_words(event.from_status, event.to_status),
-            "provider status": plain(event.native_status),
-            "source": plain(event.source),
-            "detail": plain(event.detail),
-        }
+def timeline_rows(
+    events: Iterable[StatusEvent], tz: str, refunds: Iterable[RefundRow] = ()
+) -> list[dict[str, str]]:
+    """An object's history, oldest first: when, change, provider status, source, detail.
+
+    Each refund attempt is a row of its own at the moment it was asked for — its amount
+    and state, the provider's status, who asked and why — beside the status change it
+    caused (``paid → partially_refunded``)."""
+    when = f"when ({tz})"
+    rows: list[tuple[datetime, dict[str, str]]] = [
+        (
+            event.at,
+            {
+                when: local_time(event.at, tz),
+                "change": change_words(event.from_status, event.to_status),
+                "provider status": plain(event.native_status),
+                "source": plain(event.source),
+                "detail": plain(event.detail),
+            },
+        )
         for event in events
     ]
+    # The events keep the ledger's order (a provider's clock can put a later event at an
+    # earlier time); each refund goes after the last event not later than it.
+    for refund in sorted(refunds, key=lambda r: (r.created_at, r.id)):
+        detail = refund.reason if not refund.detail else f"{refund.reason} — {refund.detail}"
+        place = len(rows)
+        while place > 0 and rows[place - 1][0] > refund.created_at:
+            place -= 1
+        row = {
+            when: local_time(refund.created_at, tz),
+            "change": (
+                f"{refund.ref}: refund of P{refund.payment_id}, {refund.money}, "
+                f"{REFUND_WORDS.get(refund.status, refund.status)}"
+            ),
+            "provider status": plain(refund.native_status),
+            "source": plain(f"{refund.source}, by {refund.actor}"),
+            "detail": plain(detail),
+        }
+        rows.insert(place, (refund.created_at, row))
+    return [row for _, row in rows]
 
 
 def payment_rows(payments: Iterable[Payment], tz: str) -> list[dict[str, str]]:
-    """Charges and refunds, oldest first, amounts in major units with their currency."""
+    """Charges and refunds, oldest first, amounts in major units with their currency; a
+    refund names the charge it gave money back from."""
     return [
         {
+            "payment": payment.ref,
             f"when ({tz})": local_time(payment.at, tz),
             "kind": payment.kind,
             "amount": money(payment.amount, payment.currency),
+            "refund of": f"P{payment.parent_id}" if payment.parent_id else "",
             "provider transaction": plain(payment.provider_txn_id),
         }
         for payment in payments
@@ -171,11 +204,13 @@ def render_explanation(explanation: Explanation) -> None:
     )
 
 
-def render_timeline(events: Sequence[StatusEvent], tz: str) -> None:
-    if not events:
+def render_timeline(
+    events: Sequence[StatusEvent], tz: str, refunds: Sequence[RefundRow] = ()
+) -> None:
+    if not events and not refunds:
         st.caption("No status events recorded.")
         return
-    st.table(timeline_rows(events, tz))
+    st.table(timeline_rows(events, tz, refunds))
 
 
 def render_payments(payments: Sequence[Payment], tz: str) -> None:

@@ -32,6 +32,7 @@ from console.ledger import (
     Bucket,
     Ledger,
     Notification,
+    RefundRow,
     RevenueRow,
     StatusEvent,
     bucket_bounds,
@@ -40,6 +41,12 @@ from console.ledger import (
 #: Value of the group column when the revenue report is not grouped.
 ALL_GROUP = "all"
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+#: A refund attempt's state in words (its mark first, as for statuses).
+REFUND_WORDS = {
+    "creating": "🟠 being confirmed",
+    "succeeded": "🟢 refunded",
+    "failed": "🔴 not made",
+}
 CSV_COLUMNS = (
     "bucket_start",
     "bucket",
@@ -233,3 +240,34 @@ def health_table(checks: Iterable[ProviderHealth], tz: str) -> list[dict[str, ob
         }
         for check in checks
     ]
+
+
+def refund_state(refund: RefundRow) -> str:
+    """``🟢 refunded`` / ``🟠 being confirmed`` / ``🔴 not made``."""
+    return REFUND_WORDS.get(refund.status, refund.status)
+
+
+def refunds_table(refunds: Iterable[RefundRow], tz: str) -> list[dict[str, object]]:
+    """Refund attempts for ``st.dataframe``: which charge of which bill or subscription,
+    how much, in what state, who asked and why."""
+    return [
+        {
+            when_column(tz): local_time(refund.created_at, tz),
+            "refund": refund.ref,
+            "of": _owner_ref(refund),
+            "payment": f"P{refund.payment_id}",
+            "amount": str(refund.money),
+            "state": refund_state(refund),
+            "provider status": refund.native_status or "",
+            "by": refund.actor,
+            "reason": refund.reason,
+            "detail": refund.detail or "",
+        }
+        for refund in refunds
+    ]
+
+
+def _owner_ref(refund: RefundRow) -> str:
+    if refund.bill_id is not None:
+        return f"B{refund.bill_id}"
+    return f"S{refund.subscription_id}"

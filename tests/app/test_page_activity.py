@@ -194,3 +194,36 @@ def test_without_the_login_gate_the_page_shows_nothing(use_ledger, demo_ledger):
     assert not at.exception
     assert "Not signed in" in at.error[0].value
     assert not at.dataframe and not at.table  # no events, audit or configuration
+
+
+def test_refunds_show_who_gave_back_how_much_and_why(use_ledger, tmp_path):
+    """One refund made, one whose answer was lost (being confirmed), one refused."""
+    path = tmp_path / "refunds.db"
+    busy_ledger(path)
+    with Ledger(path) as ledger:
+        ledger.record_payment(
+            provider="bepaid",
+            provider_txn_id="txn-7",
+            amount=1234,
+            currency="EUR",
+            at=LATE_EVENING,
+            bill_id=1,
+        )
+        (charge,) = ledger.payments_of("bill", 1)
+        charge_id = charge.id
+        done = ledger.refunds.start(charge, 234, "Late delivery", actor="olga", at=LATE_EVENING)
+        ledger.refunds.succeed(done, provider_uid="r-1", native_status="successful", at=None)
+        ledger.refunds.start(charge, 500, "Broken lid", actor="olga", at=LATE_EVENING)
+        refused = ledger.refunds.start(charge, 100, "Wrong size", actor="ivan", at=LATE_EVENING)
+        ledger.refunds.fail(refused, detail="Refund amount exceeds the balance")
+    use_ledger(path)
+    at = open_activity()
+    assert not at.exception
+    rows = table(at, "Refunds")
+    assert list(rows["refund"]) == ["R3", "R2", "R1"]
+    assert list(rows["state"]) == ["🔴 not made", "🟠 being confirmed", "🟢 refunded"]
+    assert list(rows["amount"]) == ["1.00 EUR", "5.00 EUR", "2.34 EUR"]
+    assert list(rows["by"]) == ["ivan", "olga", "olga"]
+    assert list(rows["of"]) == ["B1"] * 3 and set(rows["payment"]) == {f"P{charge_id}"}
+    assert rows["detail"][0] == "Refund amount exceeds the balance"
+    assert "01:30:00" in rows["when (Europe/Minsk)"][0]

@@ -238,3 +238,27 @@ def test_refresh_now_asks_the_provider_and_announces_the_payment(use_ledger, tmp
     assert finished_rows(at).iloc[0]["ref"] == made.ref
     assert not at.dataframe  # nothing open any more
     assert "Nothing open" in " ".join(caption.value for caption in at.caption)
+
+
+def test_refunds_are_watched_those_being_confirmed_first(use_ledger, demo_ledger):
+    use_ledger(demo_ledger)
+    with Ledger(demo_ledger) as ledger:
+        paid = [
+            bill
+            for bill in ledger.recent_bills(500)
+            if bill.status == BillStatus.PAID and bill.kind == "card_link"
+        ]
+        first = ledger.payments_of("bill", paid[0].id)[0]
+        second = ledger.payments_of("bill", paid[1].id)[0]
+        lost = ledger.refunds.start(first, 100, "Answer lost", actor="olga")
+        made = ledger.refunds.start(second, 100, "Damaged", actor="olga")
+        ledger.refunds.succeed(made, provider_uid="r-9", native_status="successful", at=None)
+    at = open_monitor()
+    assert not at.exception
+    refunds = next(frame.value for frame in at.dataframe if "refund" in frame.value.columns)
+    assert list(refunds["refund"]) == [f"R{lost}", f"R{made}"]  # the one being confirmed first
+    assert list(refunds["state"]) == ["🟠 being confirmed", "🟢 refunded"]
+    assert any("1 refund(s) being confirmed" in warning.value for warning in at.warning)
+
+    at.selectbox(key="mon_kind").set_value("subscription").run()  # none of a subscription
+    assert not [frame for frame in at.dataframe if "refund" in frame.value.columns]

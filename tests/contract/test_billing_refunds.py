@@ -190,6 +190,33 @@ def test_one_form_refunds_once(desk):
     assert len(refunds_at_sandbox(desk, charge)) == 1
 
 
+def test_a_second_click_on_refund_all_answers_with_the_first_refund(desk):
+    """The same form, blank amount ("all that remains"): the repeat finds nothing left
+    to refund, yet must report the refund it already made, not an error."""
+    bill, charge = paid_link(desk)
+    key = new_idempotency_key()
+    first = refund(desk, charge, None, idempotency_key=key)
+    again = refund(desk, charge, None, idempotency_key=key)
+    assert again.repeated and again.ref == first.ref and again.refund.status == "succeeded"
+    assert "nothing was sent again" in again.message
+    assert len(refunds_at_sandbox(desk, charge)) == 1
+    assert desk.ledger.get_bill(bill.id).status == BillStatus.REFUNDED
+    with pytest.raises(InvalidInput, match="other values"):
+        refund(desk, charge, "1.00", idempotency_key=key)
+
+
+def test_the_confirmation_says_what_would_remain_and_writes_nothing(desk):
+    _, charge = paid_link(desk)
+    audited = len(desk.audit_actions())
+    preview = desk.billing.refunds.preview(OPERATOR, charge.id, RefundDraft("2.50", "Broken"))
+    assert (str(preview.amount), str(preview.remains)) == ("2.50 BYN", "7.50 BYN")
+    assert len(desk.audit_actions()) == audited and refunds_at_sandbox(desk, charge) == []
+    with pytest.raises(InvalidInput) as refused:
+        desk.billing.refunds.preview(OPERATOR, charge.id, RefundDraft("11", ""))
+    assert set(refused.value.errors) == {"amount", "reason"}
+    assert desk.ledger.refunds.of_payment(charge.id) == []
+
+
 # -- when the provider loses the answer --------------------------------------------
 
 

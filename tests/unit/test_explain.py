@@ -171,7 +171,9 @@ def test_paid_payture_bill_shows_settlement_stage_and_gift_code():
 )
 def test_mismatch_names_both_amounts(charged, expected):
     said = explain(bill(BillStatus.MISMATCH), payments=[charge(charged)], now=NOW)
-    assert said.text == f"{expected} Contact the customer or refund."
+    assert said.text == (
+        f"{expected} Contact the customer, then refund the difference below (Refund) if agreed."
+    )
     assert said.tone == "error"
 
 
@@ -236,13 +238,22 @@ def test_canceled_pending_bill_charged_nothing():
     ("refund", "expected"),
     [
         (-10000, "Paid 100.00 BYN, then refunded 100.00 BYN."),
-        (-2500, "Paid 100.00 BYN, then partly refunded: 25.00 BYN returned."),
+        (-2500, "Paid 100.00 BYN, then partly refunded: 25.00 BYN given back, 75.00 BYN kept."),
     ],
 )
 def test_refunded_says_how_much_went_back(refund, expected):
     payments = [charge(10000), charge(refund, kind="refund", txn="r-1")]
     said = explain(bill(BillStatus.REFUNDED), payments=payments, now=NOW)
     assert said.what_happened == expected
+
+
+def test_partly_refunded_points_to_the_refund_action_and_payture_to_its_back_office():
+    payments = [charge(10000), charge(-2500, kind="refund", txn="r-1")]
+    said = explain(bill(BillStatus.PARTIALLY_REFUNDED), payments=payments, now=NOW)
+    assert "refund it below (Refund)" in said.next_step
+    payture = bill(BillStatus.MISMATCH, kind="payture_bill")
+    said = explain(payture, payments=[charge(9000)], now=NOW)
+    assert "Payture's back office" in said.next_step
 
 
 def test_every_bill_status_has_an_explanation():

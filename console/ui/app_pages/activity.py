@@ -1,5 +1,6 @@
-"""Activity: provider health, recent status changes, notifications received, the audit log,
-and the configuration in use (secrets masked).
+"""Activity: provider health, recent status changes, notifications received, refunds (who
+gave back how much of what, and why), the audit log, and the configuration in use
+(secrets masked).
 
 UI only: reads come from the ledger's ``recent_*`` queries and
 :mod:`console.health`; rows are shaped by :mod:`console.ui.tables`. Provider
@@ -76,6 +77,15 @@ def notifications_section(ledger: Ledger, tz: str, limit: int) -> None:
     )
 
 
+def refunds_section(ledger: Ledger, tz: str, limit: int) -> None:
+    st.subheader("Refunds")
+    refunds = ledger.refunds.recent(limit)
+    if not refunds:
+        st.info("No refunds asked for or reported yet.")
+        return
+    st.dataframe(tables.refunds_table(refunds, tz), hide_index=True, key="activity_refunds")
+
+
 def audit_section(ledger: Ledger, tz: str, limit: int) -> None:
     st.subheader("Audit log")
     entries = ledger.recent_audit(limit)
@@ -112,6 +122,7 @@ def main() -> None:
     health_section(settings, tz)
     events_section(ledger, tz, limit)
     notifications_section(ledger, tz, limit)
+    refunds_section(ledger, tz, limit)
     audit_section(ledger, tz, limit)
     configuration_section(settings)
 

@@ -4,8 +4,10 @@ One search box takes a bill or subscription reference (``B123``, ``S45``), a beP
 uid, a subscription id, a tracking id, a checkout token, a whole pay link or a
 customer e-mail; ``ledger.lookup`` does the parsing. Several matches give a list to
 pick from. A record shows a plain-language explanation (:mod:`console.explain`),
-its facts, its status timeline and its payments; *Check with provider now* asks the
-provider through ``billing.objects.refresh``. Something the ledger does not know can be
+its facts, its status timeline (refunds included: who, why, how much, the provider's
+status) and its payments; *Check with provider now* asks the provider through
+``billing.objects.refresh``; operators and admins give money back from a charge with
+*Refund* (:mod:`console.ui.refund_panel`). Something the ledger does not know can be
 looked for at the providers and imported (``billing.imports.create``).
 
 UI only. The URL follows the search: ``/lookup?q=B12`` opens with that search run,
@@ -38,7 +40,7 @@ from console.billing import InvalidInput
 from console.errors import ConsoleError
 from console.explain import explain
 from console.ledger import Bill, Ledger, LookupResult, Subscription
-from console.ui import context, lookup_view, status_view
+from console.ui import context, lookup_view, refund_panel, status_view
 from console.ui.text import plain, titled
 
 QUERY_KEY = "lk_query"
@@ -161,10 +163,12 @@ def show_record(record: Bill | Subscription, ledger: Ledger, actor: Actor, tz: s
         if other:
             st.caption("More data from the provider")
             st.json(other, expanded=True)
+    refunds = ledger.refunds.of_object(object_type, record.id)
     st.subheader("Timeline")
-    status_view.render_timeline(history, tz)
+    status_view.render_timeline(history, tz, refunds)
     st.subheader("Payments")
     status_view.render_payments(payments, tz)
+    refund_panel.render(payments, refunds, actor, tz)
 
 
 def import_now(query: str, currency: str | None) -> None:

@@ -5,7 +5,8 @@ run_every=...)``): it asks the providers about the open items through
 ``billing.sync.refresh_open`` (behind :class:`~console.ui.monitor_view.SyncGate`, so
 many open tabs share one pass), then re-reads the ledger. What changed since the
 previous look is announced with a toast (``B12: pending → paid``) and highlighted;
-finished items leave the open list and appear under "Recently finished".
+finished items leave the open list and appear under "Recently finished"; the newest
+refunds follow, those still being confirmed first.
 
 Decisions:
 
@@ -119,6 +120,7 @@ def live_panel(
     counts_row(look)
     open_section(look, tz, marked)
     finished_section(look, tz, marked)
+    refunds_section(look, tz)
 
 
 def fresh_look(ledger: Ledger, provider: str | None, kind: str | None) -> Look:
@@ -293,6 +295,23 @@ def finished_section(look: Look, tz: str, marked: set[str]) -> None:
     links = {f"[{ref}](lookup?q={ref})" for ref in marked}
     st.table(status_view.highlight_rows(rows, links, key="ref"), hide_index=True)
     st.caption("The newest items that reached a final status (paid, failed, expired, …).")
+
+
+def refunds_section(look: Look, tz: str) -> None:
+    """The newest refunds, those still being confirmed first (they need watching)."""
+    if not look.refunds:
+        return
+    st.subheader("Refunds")
+    waiting = sum(1 for refund in look.refunds if refund.status == "creating")
+    st.dataframe(tables.refunds_table(look.refunds, tz), hide_index=True, key="mon_refunds")
+    if waiting:
+        st.warning(
+            f"{waiting} refund(s) being confirmed: the provider's answer was lost. Each is "
+            "checked on every pass; nothing is sent again.",
+            icon=":material/schedule:",
+        )
+    else:
+        st.caption("The newest refunds; open one with Lookup (its bill or subscription).")
 
 
 def main() -> None:
