@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's second command: install everything the tests need — Debian chromium for
 # the browser tests and its colour emoji font (status marks and screenshots show what
-# people see, not empty boxes) included — then lint and run the whole suite. `.ci/run`
+# people see, not empty boxes) included — then lint, type-check and run the whole suite. `.ci/run`
 # calls this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +24,9 @@ python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore 
 echo "== ruff"
 python3 -m ruff check .
 python3 -m ruff format --check .
+
+echo "== mypy"
+python3 -m mypy
 
 echo "== pytest"
 python3 -m pytest "$@"

@@ -28,7 +28,7 @@ from console.ledger._base import fetch_one, row_id
 from console.ledger._bills import BillWrites
 from console.ledger._checks import choice, detail_text, text_id
 from console.ledger._errors import UnknownRecord
-from console.ledger._records import SOURCES, Payment
+from console.ledger._records import PAYMENT_COLUMNS, SOURCES, Payment, payment_from_row
 from console.ledger._times import from_ms, ms_or_now
 from console.money import Money
 from console.status import BillStatus
@@ -116,6 +116,21 @@ class Refunds:
         )
         return [_refund(row) for row in rows]
 
+    def charge(self, provider_uid: str, providers: tuple[str, ...]) -> Payment | None:
+        """The charge whose provider transaction is ``provider_uid`` (a refund's
+        ``parent_uid``) under one of ``providers``, or None."""
+        marks = ", ".join("?" for _ in providers)
+        row = (
+            self._ledger.connection()
+            .execute(
+                f"SELECT {PAYMENT_COLUMNS} FROM payments WHERE provider IN ({marks})"
+                " AND provider_txn_id = ? AND kind = 'charge' LIMIT 1",
+                (*providers, provider_uid),
+            )
+            .fetchone()
+        )
+        return None if row is None else payment_from_row(row)
+
     def remaining(self, payment: Payment) -> int:
         """Minor units of ``payment`` that may still be refunded (see the module docstring)."""
         return _remaining(self._ledger.connection(), payment.id)
@@ -181,7 +196,14 @@ class Refunds:
         source: str = "console",
     ) -> bool:
         """The provider made the refund: mark the attempt, write the negative payment and
-        move the bill on, in one transaction. False when it was already recorded."""
+        move the bill on, in one transaction. False when this uid was already recorded.
+
+        A notification can arrive before the answer and be matched to another attempt of
+        the same charge and amount (attempts of equal amounts are interchangeable): when
+        this attempt already holds another uid, the uid goes to the next attempt still
+        waiting, or to a refund row of its own — each refund the provider made is recorded
+        exactly once, whichever report comes first.
+        """
         uid = _uid(provider_uid)
         when = ms_or_now(at)
         with self._ledger.write() as conn:
@@ -191,14 +213,12 @@ class Refunds:
                 (refund_id,),
                 what=f"refund {refund_id}",
             )
-            if row["status"] == "succeeded":
+            if _known(conn, row["provider"], uid):
                 return False
-            conn.execute(
-                "UPDATE refunds SET status = 'succeeded', provider_uid = ?, native_status = ?,"
-                " updated_at = ? WHERE id = ?",
-                (uid, native_status, ms_or_now(None), refund_id),
-            )
-            self._write_payment(conn, _refund(row), uid, when, source)
+            refund = _refund(row)
+            if refund.status == "succeeded":
+                refund = _waiting_or_new(conn, refund, refund.reason, refund.actor, source, when)
+            self._settle(conn, refund, uid, native_status, when, source)
             return True
 
     def fail(
@@ -243,51 +263,49 @@ class Refunds:
         uid = _uid(provider_uid)
         when = ms_or_now(at)
         with self._ledger.write() as conn:
-            known = conn.execute(
-                "SELECT id FROM refunds WHERE provider = ? AND provider_uid = ?",
-                (payment.provider, uid),
-            ).fetchone()
-            if known is not None:
+            if _known(conn, payment.provider, uid):
                 return None
-            waiting = conn.execute(
-                f"SELECT {_COLUMNS} FROM refunds WHERE payment_id = ? AND status = 'creating'"
-                " AND amount = ? ORDER BY id LIMIT 1",
-                (payment.id, amount),
-            ).fetchone()
-            if waiting is not None:
-                refund_id = waiting["id"]
-            else:
-                refund_id = row_id(
-                    conn.execute(
-                        "INSERT INTO refunds (payment_id, bill_id, subscription_id, provider,"
-                        " amount, currency, reason, status, actor, source, created_at,"
-                        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'creating', ?, ?, ?, ?)",
-                        (
-                            payment.id,
-                            payment.bill_id,
-                            payment.subscription_id,
-                            payment.provider,
-                            amount,
-                            payment.currency,
-                            reason,
-                            actor,
-                            choice(source, SOURCES, "source"),
-                            when,
-                            when,
-                        ),
-                    )
-                )
-            conn.execute(
-                "UPDATE refunds SET status = 'succeeded', provider_uid = ?, native_status = ?,"
-                " updated_at = ? WHERE id = ?",
-                (uid, native_status, ms_or_now(None), refund_id),
+            model = RefundRow(
+                id=0,
+                payment_id=payment.id,
+                bill_id=payment.bill_id,
+                subscription_id=payment.subscription_id,
+                provider=payment.provider,
+                amount=amount,
+                currency=payment.currency,
+                reason=reason,
+                status="creating",
+                provider_uid=None,
+                native_status=None,
+                detail=None,
+                actor=actor,
+                source=source,
+                created_at=from_ms(when),
+                updated_at=from_ms(when),
             )
-            row = conn.execute(
-                f"SELECT {_COLUMNS} FROM refunds WHERE id = ?", (refund_id,)
-            ).fetchone()
-            refund = _refund(row)
-            self._write_payment(conn, refund, uid, when, source)
-            return refund
+            refund = _waiting_or_new(conn, model, reason, actor, source, when)
+            return self._settle(conn, refund, uid, native_status, when, source)
+
+    def _settle(
+        self,
+        conn: sqlite3.Connection,
+        refund: RefundRow,
+        uid: str,
+        native_status: str | None,
+        at_ms: int,
+        source: str,
+    ) -> RefundRow:
+        """Mark ``refund`` made with ``uid`` and write its payment (inside a write)."""
+        conn.execute(
+            "UPDATE refunds SET status = 'succeeded', provider_uid = ?, native_status = ?,"
+            " updated_at = ? WHERE id = ?",
+            (uid, native_status, ms_or_now(None), refund.id),
+        )
+        settled = _refund(
+            conn.execute(f"SELECT {_COLUMNS} FROM refunds WHERE id = ?", (refund.id,)).fetchone()
+        )
+        self._write_payment(conn, settled, uid, at_ms, source)
+        return settled
 
     def _write_payment(
         self, conn: sqlite3.Connection, refund: RefundRow, uid: str, at_ms: int, source: str
@@ -329,6 +347,51 @@ class Refunds:
                 at=from_ms(at_ms),
                 detail=f"{refund.ref} {refund.money} given back: {refund.reason}",
             )
+
+
+def _known(conn: sqlite3.Connection, provider: str, uid: str) -> bool:
+    """Whether a refund with this provider uid is recorded already."""
+    found = conn.execute(
+        "SELECT 1 FROM refunds WHERE provider = ? AND provider_uid = ?", (provider, uid)
+    ).fetchone()
+    return found is not None
+
+
+def _waiting_or_new(
+    conn: sqlite3.Connection, like: RefundRow, reason: str, actor: str, source: str, at_ms: int
+) -> RefundRow:
+    """The oldest attempt still waiting on ``like``'s charge for ``like``'s amount, else a
+    new row for a refund nobody here asked for (made in the back office, say)."""
+    waiting = conn.execute(
+        f"SELECT {_COLUMNS} FROM refunds WHERE payment_id = ? AND status = 'creating'"
+        " AND amount = ? ORDER BY id LIMIT 1",
+        (like.payment_id, like.amount),
+    ).fetchone()
+    if waiting is not None:
+        return _refund(waiting)
+    refund_id = row_id(
+        conn.execute(
+            "INSERT INTO refunds (payment_id, bill_id, subscription_id, provider, amount,"
+            " currency, reason, status, actor, source, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'creating', ?, ?, ?, ?)",
+            (
+                like.payment_id,
+                like.bill_id,
+                like.subscription_id,
+                like.provider,
+                like.amount,
+                like.currency,
+                text_id(reason, "reason", required=True),
+                actor,
+                choice(source, SOURCES, "source"),
+                at_ms,
+                at_ms,
+            ),
+        )
+    )
+    return _refund(
+        conn.execute(f"SELECT {_COLUMNS} FROM refunds WHERE id = ?", (refund_id,)).fetchone()
+    )
 
 
 def _uid(value: str) -> str:

@@ -6,6 +6,11 @@ cannot slip in between the read and the write):
 * a transaction → the bill of the expected kind (``card_link`` on the bePaid
   route; ``apm`` on the beyag route, under provider ``begateway`` or ``bepaid``)
   by tracking id, else by provider id = the transaction uid;
+* a refund (``type`` ``refund``) → the charge whose provider transaction is its
+  ``parent_uid``; recorded once through ``ledger.refunds.record_seen``, which pairs
+  it with the console's attempt still waiting for it (a refund made in the
+  provider's back office gets a row of its own); a refused refund closes the
+  attempt waiting for it;
 * a subscription → by provider id (``sbs_...``), else by tracking id (billing
   writes the row before it calls bePaid, so a crash in between leaves a row
   without the provider id).
@@ -50,9 +55,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TypedDict
 
 from console.errors import ValidationError
-from console.ledger import Bill, ConflictingPayment, Ledger, Subscription, to_ms
+from console.ledger import Bill, ConflictingPayment, Ledger, Payment, Subscription, to_ms
 from console.status import BillStatus, SubscriptionStatus
 from console.webhooks._notices import Notice, SubscriptionNotice, TransactionNotice
 
@@ -61,6 +67,13 @@ BILL_MATCH: dict[str, tuple[tuple[str, ...], str]] = {
     "bepaid": (("bepaid",), "card_link"),
     "beyag": (("begateway", "bepaid"), "apm"),
 }
+
+
+class Found(TypedDict):
+    """The object a notice was matched to, as a Verdict names it."""
+
+    object_type: str
+    object_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +148,8 @@ def find_bill(ledger: Ledger, notice: TransactionNotice) -> Bill | None:
 
 
 def _apply_transaction(ledger: Ledger, notice: TransactionNotice) -> Verdict:
+    if notice.type == "refund":
+        return _apply_refund(ledger, notice)
     bill = find_bill(ledger, notice)
     if bill is None:
         return Verdict(
@@ -142,7 +157,7 @@ def _apply_transaction(ledger: Ledger, notice: TransactionNotice) -> Verdict:
             f"no {BILL_MATCH[notice.route][1]} bill has tracking id {notice.tracking_id!r}"
             f" or provider id {notice.uid!r}",
         )
-    found = {"object_type": "bill", "object_id": bill.id}
+    found: Found = {"object_type": "bill", "object_id": bill.id}
     if notice.type not in (None, "payment"):
         return Verdict(
             "error",
@@ -187,6 +202,61 @@ def _apply_transaction(ledger: Ledger, notice: TransactionNotice) -> Verdict:
     return _outcome(changed, reported=notice.status, current=bill.status, **found)
 
 
+def _apply_refund(ledger: Ledger, notice: TransactionNotice) -> Verdict:
+    """A refund the provider made (ours, or one made in its back office): matched to its
+    charge by ``parent_uid`` and recorded once through ``ledger.refunds.record_seen``,
+    which pairs it with our attempt still waiting for it. A refused refund closes the
+    attempt waiting for it, when there is one."""
+    providers, _ = BILL_MATCH[notice.route]
+    charge = ledger.refunds.charge(notice.parent_uid, providers) if notice.parent_uid else None
+    if charge is None:
+        return Verdict("unknown_object", f"no charge has provider id {notice.parent_uid!r}")
+    found = _owner_of(charge)
+    if notice.currency != charge.currency:
+        return Verdict(
+            "mismatch",
+            f"a refund in {notice.currency} of a charge in {charge.currency}; not applied",
+            **found,
+        )
+    if notice.native_status == "successful":
+        seen = ledger.refunds.record_seen(
+            charge,
+            provider_uid=notice.uid,
+            amount=notice.amount,
+            native_status=notice.native_status,
+            at=notice.happened_at,
+            source="webhook",
+            reason=notice.reason or "reported by the provider",
+            actor="provider",
+        )
+        if seen is None:
+            return Verdict("duplicate", f"refund {notice.uid} is recorded already", **found)
+        return Verdict(
+            "applied", f"{seen.ref}: {seen.money} refunded of {charge.ref} ({notice.uid})", **found
+        )
+    waiting = [
+        r
+        for r in ledger.refunds.of_payment(charge.id)
+        if r.status == "creating" and r.amount == notice.amount
+    ]
+    if notice.native_status in ("failed", "declined", "error") and waiting:
+        ledger.refunds.fail(
+            waiting[0].id,
+            detail=f"the provider reports it {notice.native_status} ({notice.uid})",
+            native_status=notice.native_status,
+        )
+        return Verdict("applied", f"{waiting[0].ref} was not made", **found)
+    return Verdict(
+        "duplicate", f"refund {notice.uid} is {notice.native_status}: nothing to change", **found
+    )
+
+
+def _owner_of(charge: Payment) -> Found:
+    if charge.bill_id is not None:
+        return {"object_type": "bill", "object_id": charge.bill_id}
+    return {"object_type": "subscription", "object_id": charge.subscription_id or 0}
+
+
 def _transaction_problem(bill: Bill, notice: TransactionNotice) -> str | None:
     if notice.test is not None and bill.test is not None and notice.test != bill.test:
         said = "a test" if notice.test else "a live"
@@ -228,7 +298,7 @@ def _apply_subscription(ledger: Ledger, notice: SubscriptionNotice) -> Verdict:
             "unknown_object",
             f"no subscription has provider id {notice.id!r} or tracking id {notice.tracking_id!r}",
         )
-    found = {"object_type": "subscription", "object_id": sub.id}
+    found: Found = {"object_type": "subscription", "object_id": sub.id}
     if notice.status is None:
         return Verdict("error", f"state {notice.native_status!r} has no console mapping", **found)
     if problem := _subscription_problem(sub, notice):
@@ -329,6 +399,7 @@ def _apply_subscription_status(
             source="webhook",
             native_status=notice.native_status,
         )
+    assert notice.status is not None  # a notice without a console status stops earlier
     return ledger.record_subscription_status(
         sub.id, notice.status, notice.native_status, "webhook", detail="notification"
     )
@@ -336,17 +407,16 @@ def _apply_subscription_status(
 
 def _apply_schedule(ledger: Ledger, sub: Subscription, notice: SubscriptionNotice) -> bool:
     """Store renew_at, active_to and paid cycles where the notice says something new."""
-    changes = {
-        "renew_at": notice.renew_at if _moved(notice.renew_at, sub.renew_at) else None,
-        "active_to": notice.active_to if _moved(notice.active_to, sub.active_to) else None,
-        "paid_cycles": notice.paid_billing_cycles
-        if notice.paid_billing_cycles != sub.paid_cycles
-        else None,
-    }
-    changes = {key: value for key, value in changes.items() if value is not None}
-    if changes:
-        ledger.update_subscription_schedule(sub.id, **changes)
-    return bool(changes)
+    renew_at = notice.renew_at if _moved(notice.renew_at, sub.renew_at) else None
+    active_to = notice.active_to if _moved(notice.active_to, sub.active_to) else None
+    cycles = notice.paid_billing_cycles
+    paid_cycles = cycles if cycles != sub.paid_cycles else None
+    if renew_at is None and active_to is None and paid_cycles is None:
+        return False
+    ledger.update_subscription_schedule(
+        sub.id, renew_at=renew_at, active_to=active_to, paid_cycles=paid_cycles
+    )
+    return True
 
 
 def _moved(reported: datetime | None, stored: datetime | None) -> bool:
@@ -367,7 +437,7 @@ def _outcome(
     object_type: str,
     object_id: int,
 ) -> Verdict:
-    found = {"object_type": object_type, "object_id": object_id}
+    found: Found = {"object_type": object_type, "object_id": object_id}
     if changed:
         return Verdict("applied", None, **found)
     if reported == current:

@@ -58,6 +58,8 @@ class TransactionNotice:
     tracking_id: str | None
     test: bool | None  # None when the provider did not say
     happened_at: datetime | None  # paid_at, else updated_at, else created_at
+    parent_uid: str | None = None  # a refund's (capture's, void's) payment
+    reason: str | None = None  # a refund's reason, as the provider keeps it
 
     kind = "transaction"
 
@@ -187,16 +189,22 @@ def _transaction(route: str, raw: dict[str, Any]) -> TransactionNotice:
         tracking_id=tx.tracking_id,
         test=test if isinstance(test, bool) else None,
         happened_at=tx.paid_at or wire.timestamp(raw.get("updated_at")) or tx.created_at,
+        parent_uid=tx.parent_uid,
+        reason=raw["reason"] if isinstance(raw.get("reason"), str) else None,
     )
 
 
 def _subscription(raw: dict[str, Any]) -> SubscriptionNotice:
     sub = subscription_of(raw)
     plan = sub.plan
-    plan_raw = raw.get("plan") if isinstance(raw.get("plan"), dict) else {}
-    test = plan_raw.get("test")
+    plan_raw = raw.get("plan")
+    test = plan_raw.get("test") if isinstance(plan_raw, dict) else None
     last = sub.last_transaction
-    times = (wire.timestamp(raw.get("updated_at")), last and last.created_at, sub.cancelled_at)
+    times = (
+        wire.timestamp(raw.get("updated_at")),
+        last.created_at if last else None,
+        sub.cancelled_at,
+    )
     return SubscriptionNotice(
         id=sub.id,
         native_status=sub.native_status,

@@ -132,14 +132,20 @@ class Desk:
 
 @contextmanager
 def open_desk(
-    url: str, tmp_path: Path, *, read_timeout: float = 10.0, **billing_options: Any
+    url: str,
+    tmp_path: Path,
+    *,
+    read_timeout: float = 10.0,
+    webhooks_url: str = CLOSED_PORT_URL,
+    **billing_options: Any,
 ) -> Iterator[Desk]:
     """A Desk over the sandbox at ``url`` with a fresh ledger; closes everything after.
 
     The Billing gets private provider clients (their own connection pools, no
-    waiting between retries) with ``read_timeout``.
+    waiting between retries) with ``read_timeout``; providers are told to notify
+    ``webhooks_url`` (by default a closed port: status by polling only).
     """
-    settings = sandbox_settings(url)
+    settings = sandbox_settings(url, MERCHANT_CONSOLE_WEBHOOKS_URL=webhooks_url)
     options = {"read_timeout": read_timeout, "connect_timeout": 2.0, "retry": NO_WAIT}
     bepaid = BepaidClient(settings.bepaid, transport=httpx.HTTPTransport(verify=_TLS), **options)
     beyag = BeyagClient(settings.bepaid, transport=httpx.HTTPTransport(verify=_TLS), **options)

@@ -217,7 +217,7 @@ def test_a_failure_for_other_money_changes_nothing(ledger):
 @pytest.mark.parametrize(
     ("changes", "detail"),
     [
-        ({"type": "refund"}, "refund transactions are not applied here"),
+        ({"type": "capture"}, "capture transactions are not applied here"),
         ({"status": "chargeback"}, "'chargeback' has no console mapping"),
     ],
 )
@@ -229,6 +229,17 @@ def test_what_the_receiver_cannot_apply_is_an_error_that_changes_nothing(ledger,
     assert verdict.verdict == "error"
     assert detail in verdict.detail
     assert ledger.get_bill(bill_id).status is BillStatus.PENDING
+
+
+def test_a_refund_of_a_charge_the_ledger_does_not_know_changes_nothing(ledger):
+    bill_id = bill(ledger)
+
+    verdict = apply(ledger, transaction(type="refund", parent_uid="never-charged"))
+
+    assert verdict.verdict == "unknown_object"
+    assert "'never-charged'" in verdict.detail
+    assert ledger.get_bill(bill_id).status is BillStatus.PENDING
+    assert ledger.refunds.recent(5) == []
 
 
 def test_a_transaction_id_recorded_for_another_bill_undoes_the_whole_notice(ledger):
