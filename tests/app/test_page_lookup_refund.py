@@ -181,3 +181,50 @@ def test_a_payture_bill_points_to_paytures_back_office(shop):
     at = open_lookup(made.ref)
     assert any("Payture's merchant back office" in as_shown(i.value) for i in at.info)
     assert not [t for t in at.text_input if t.key.startswith("lk_refund")]
+
+
+def test_a_subscription_offers_each_charge_and_reviews_the_one_picked(shop):
+    path, _, _ = shop
+    from datetime import UTC, datetime, timedelta
+
+    from console.ledger import NewSubscription
+
+    first = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+    with Ledger(path) as ledger:
+        sub = ledger.create_subscription(
+            NewSubscription(
+                tracking_id="sub-1",
+                amount=2990,
+                currency="BYN",
+                interval=1,
+                interval_unit="month",
+                status="pending",
+                customer_email="sub@example.com",
+            )
+        )
+        for month, uid in enumerate(("sub-ch-1", "sub-ch-2")):
+            ledger.record_payment(
+                provider="bepaid",
+                provider_txn_id=uid,
+                amount=2990,
+                currency="BYN",
+                at=first + timedelta(days=31 * month),
+                subscription_id=sub,
+            )
+        charges = ledger.payments_of("subscription", sub)
+    at = open_lookup(f"S{sub}")
+    picker = at.selectbox(key="lk_refund_charge")
+    assert picker.options == [
+        f"{charges[0].ref} · 2026-10-01 12:00:00 · 29.90 BYN",
+        f"{charges[1].ref} · 2026-11-01 12:00:00 · 29.90 BYN",
+    ]
+    assert picker.value == charges[1].id  # the newest charge first
+    picker.set_value(charges[0].id).run()
+    amount_key, reason_key = refund_keys(at)
+    assert amount_key.endswith(f"_{charges[0].id}")
+    at.text_input(key=amount_key).set_value("9.90")
+    at.text_input(key=reason_key).set_value("October was half used")
+    at.button[[b.label for b in at.button].index("Review refund")].click().run()
+    said = as_shown(at.warning[0].value).replace("**", "")
+    assert f"Give back 9.90 BYN of {charges[0].ref} (29.90 BYN paid)" in said
+    assert "20.00 BYN will remain" in said
