@@ -45,6 +45,11 @@ DEFAULT_LEDGER = "data/ledger.db"
 DEFAULT_SANDBOX_STATE = "data/sandbox.db"
 #: A signed-in person is signed out after this long without any action (``session_idle_minutes``).
 DEFAULT_SESSION_IDLE_MINUTES = 8 * 60
+#: Polling requests per second per provider, for all processes sharing a ledger together
+#: (no provider documents a limit; bePaid and behind-api answer 429 when asked too fast).
+DEFAULT_POLL_RATE = 10.0
+#: How many requests a provider's bucket holds when it is full (a burst after a pause).
+DEFAULT_POLL_BURST = 20
 DEFAULT_SANDBOX_PORT = 8600
 # The built-in sandbox's documented test credentials (the sandbox program has the
 # same defaults; tests/contract/test_sandbox_separation.py checks they agree).
@@ -164,6 +169,9 @@ class Settings:
     # A signed-in person is signed out after this long without an action.
     session_idle: timedelta = timedelta(minutes=DEFAULT_SESSION_IDLE_MINUTES)
     sso: SsoSettings | None = field(default=None, repr=False, hash=False)
+    # The polling budget per provider: requests per second, and the bucket's size.
+    poll_rate: float = DEFAULT_POLL_RATE
+    poll_burst: int = DEFAULT_POLL_BURST
 
     @property
     def is_sandbox(self) -> bool:
@@ -188,6 +196,9 @@ class Settings:
             "single sign-on": _sso_summary(self.sso),
             "sign-in": "local mode (no login, loopback only)" if self.is_local else "required",
             "idle sign-out": f"after {int(self.session_idle.total_seconds() // 60)} min",
+            "polling budget": (
+                f"{self.poll_rate:g} requests/s per provider (burst {self.poll_burst})"
+            ),
             "secrets file": str(self.secrets_path),
         }
         if self.bepaid:
@@ -322,6 +333,8 @@ def load_settings(
             )
         ),
         sso=sso,
+        poll_rate=_rate(src),
+        poll_burst=_int(src, "polling", "burst", DEFAULT_POLL_BURST, 1, 10_000),
     )
 
 
@@ -474,6 +487,20 @@ def _speed(src: _Source) -> float:
         value = 0.0
     if not 0 < value <= 1_000_000:
         raise ConfigError(f"{src.name('sandbox', 'speed')} must be a positive number, not {raw!r}.")
+    return value
+
+
+def _rate(src: _Source) -> float:
+    raw = src.get("polling", "requests_per_second", DEFAULT_POLL_RATE)
+    try:
+        value = float(str(raw).strip())
+    except ValueError:
+        value = 0.0
+    if not 0.01 <= value <= 1000:
+        raise ConfigError(
+            f"{src.name('polling', 'requests_per_second')} must be a number from 0.01 to 1000 "
+            f"(requests per second per provider), not {raw!r}."
+        )
     return value
 
 

@@ -15,14 +15,15 @@ from typing import Any, NoReturn, TypeVar
 
 from console.auth import Action, Actor, PermissionDenied, require
 from console.billing._clients import Clients
-from console.billing._drive import run_plan
+from console.billing._drive import Tally, counted, run_plan
 from console.billing._errors import ProviderFailed, ProviderRejectedInput, UnknownObject
 from console.billing._failures import FieldMap, error_detail, provider_field_errors
 from console.billing._observe import Observation, Snapshot, plan_for
 from console.billing._record import object_type_of, record_observation
 from console.billing._results import Change
+from console.billing._schedule import NOTIFIED_WINDOW, after_error, next_check
 from console.config import Settings
-from console.ledger import Bill, Ledger, Subscription, search_terms
+from console.ledger import Bill, Checked, Ledger, Subscription, search_terms
 from console.providers import (
     NotFound,
     OutcomeUnknown,
@@ -32,7 +33,7 @@ from console.providers import (
     SandboxOnlyOperation,
 )
 from console.sessions import Authority
-from console.status import BillStatus, SubscriptionStatus
+from console.status import BillStatus, SubscriptionStatus, is_final
 from console.vocabulary import ObjectType, Provider
 
 T = TypeVar("T")
@@ -227,8 +228,34 @@ class Core:
         return Snapshot(record, known, self.now(), self.creating_grace)
 
     def observe(self, record: Record) -> Observation:
-        """Ask the provider about ``record`` now (blocking). Raises ProviderError."""
-        return run_plan(plan_for(self.snapshot(record)), self.clients)
+        """Ask the provider about ``record`` now (blocking). Raises ProviderError.
+
+        A person's check is never held back by the polling budget; its requests are
+        charged to it afterwards, and the object's next scheduled check moves on."""
+        tally = Tally()
+        checked = self.now()
+        try:
+            seen = run_plan(counted(plan_for(self.snapshot(record)), tally), self.clients)
+        except ProviderError:
+            self.ledger.polling.charge(record.provider, tally.asks, **self.budget(checked))
+            raise
+        self.ledger.polling.charge(record.provider, tally.asks, **self.budget(checked))
+        return seen
+
+    def reschedule(self, record: Record, checked_at: datetime, *, failed: bool = False) -> None:
+        """Store when ``record`` was checked and when it is next due (nothing once final)."""
+        if is_final(record.status):
+            return
+        since = checked_at - NOTIFIED_WINDOW
+        notified = record.provider in self.ledger.polling.notified_since(since)
+        when = after_error if failed else next_check
+        due = when(record, checked_at, notified=notified)
+        checked = None if failed else checked_at
+        self.ledger.polling.record([Checked(object_type_of(record), record.id, checked, due)])
+
+    def budget(self, now: datetime) -> dict[str, Any]:
+        """The polling budget's arguments at ``now`` (rate, burst, now)."""
+        return {"rate": self.settings.poll_rate, "burst": self.settings.poll_burst, "now": now}
 
     def record(
         self, record: Record, seen: Observation, actor: Actor, source: str = "poll"

@@ -9,10 +9,35 @@ awaitables, so the async driver awaits what the call returns.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from console.billing._observe import Observation, Plan, ProviderReads
 from console.providers import ProviderError
+
+
+@dataclass
+class Tally:
+    """How many provider reads a plan made (for the polling budget)."""
+
+    asks: int = 0
+
+
+def counted(plan: Plan, tally: Tally) -> Plan:
+    """``plan`` unchanged, counting each read it asks for in ``tally``."""
+    try:
+        request = next(plan)
+        while True:
+            tally.asks += 1
+            try:
+                answer = yield request
+            except ProviderError as exc:
+                request = plan.throw(exc)
+            else:
+                request = plan.send(answer)
+    except StopIteration as stop:
+        seen: Observation = stop.value
+        return seen
 
 
 def run_plan(plan: Plan, reads: ProviderReads) -> Observation:

@@ -34,12 +34,15 @@ class Objects:
         if record.demo:
             change = _no_change(record, "Demo data is not at any provider.")
             return Refreshed(record, change, False, "Demo data: nothing to ask a provider.")
+        checked_at = core.now()
         try:
             seen = core.observe(record)
         except ProviderError as exc:
+            core.reschedule(record, checked_at, failed=True)
             raise ProviderFailed(exc.user_message, ref=record.ref, provider_error=exc) from exc
         change = core.record(record, seen, actor)
         fresh = core.find(record)
+        core.reschedule(fresh, checked_at)
         still = fresh.status in (BillStatus.CREATING, SubscriptionStatus.CREATING)
         return Refreshed(fresh, change, still, _describe(change, still))
 

@@ -1,13 +1,26 @@
-"""Bulk status refresh: ask the providers about every open bill and subscription at once.
+"""Status polling: ask the providers about the open bills and subscriptions that are due.
 
 ``billing.sync.refresh_open`` — used by the Monitor page's auto-refresh and by
-``merchant-console sync [--ledger PATH] [--every SECONDS]``.
+``merchant-console sync [--ledger PATH] [--every SECONDS] [--all]``.
 
 How a pass works:
 
-* The open objects are read from the ledger (``open_items``: bills ``creating`` or
-  ``pending``; subscriptions ``creating``, ``pending``, ``trial``, ``active``,
-  ``past_due``); demo rows are skipped — they exist at no provider.
+* **What is due.** Each open object has a next-check time (``ledger.polling``), set
+  after every check from what is likely to change (:mod:`console.billing._schedule`: a
+  fresh pay link every 5 s, an old one hourly, a subscription around its renewal, an
+  object whose provider's notifications arrive only as reconciliation). Objects never
+  checked are due. Demo rows are never due: they exist at no provider. ``everything``
+  (``sync --all``) takes every open object instead, still within the budget.
+* **The budget.** Per provider, the pass takes tokens from the ledger's shared bucket
+  (``ledger.polling.take``: ``[polling] requests_per_second``, default 10, for every
+  process sharing the ledger together) — two per object (most plans make one or two
+  reads; a Payture bill one) — and checks only as many due objects as it got tokens
+  for. A quarter of them are the most overdue (so nothing waits for ever), the rest
+  the newest (what a payer is paying now). What a pass could not check stays due
+  (``report.deferred``). Every request actually sent is counted at the transport
+  (retries included); unused tokens go back, extra requests are charged. A 429 pauses
+  the provider for its ``Retry-After`` (at most 30 s) in this pass *and* in the
+  ledger, so no other process asks it before then either.
 * Each object is refreshed by the same plan a single ``billing.objects.refresh`` uses
   (:mod:`console.billing._observe`): status, new payments — every subscription
   charge since the last poll, found by tracking id (limit: the 10 newest per
@@ -20,12 +33,12 @@ How a pass works:
   SQLite, and the ledger's locking makes it safe to run while the notification
   receiver (another thread or process) writes to the same file. Statuses never
   regress: the ledger applies the never-regress rule inside each write.
-* One failing object does not stop the others: its error is in the report.
-  A 429 pauses every request for the provider's ``Retry-After`` (at most 30 s),
-  then the object is tried once more.
+* One failing object does not stop the others: its error is in the report, and it is
+  due again within 30 s.
 
 The :class:`SyncReport` lists what changed (``B12: pending → paid``, new payments),
-the objects still being confirmed, and the errors per object.
+the objects still being confirmed, the errors per object, how many due objects were
+left for a later pass and how many requests went to each provider.
 """
 
 from __future__ import annotations
@@ -37,7 +50,7 @@ import time
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
@@ -46,12 +59,13 @@ from console.auth import SYNC_ACTOR, Action, Actor
 from console.billing._core import Core, Record, utc_now
 from console.billing._drive import run_plan_async
 from console.billing._observe import Observation, Snapshot, plan_for
-from console.billing._record import has_news, record_observation, unchanged
+from console.billing._record import has_news, object_type_of, record_observation, unchanged
 from console.billing._refunds import Refunds
 from console.billing._results import Change
+from console.billing._schedule import NOTIFIED_WINDOW, after_error, next_check
 from console.config import Settings
 from console.errors import ConfigError, ConsoleError
-from console.ledger import Ledger
+from console.ledger import Checked, DueItem, Ledger
 from console.providers import (
     AsyncBepaidClient,
     AsyncBeyagClient,
@@ -60,6 +74,7 @@ from console.providers import (
     RateLimited,
     RetryPolicy,
 )
+from console.status import is_final
 from console.vocabulary import ObjectType, Provider
 
 T = TypeVar("T")
@@ -90,6 +105,8 @@ class SyncReport:
     confirming: list[str] = field(default_factory=list)
     errors: list[ObjectError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    deferred: int = 0  # due objects left for a later pass (over the budget)
+    requests: dict[str, int] = field(default_factory=dict)  # per provider, retries included
 
     @property
     def new_payments(self) -> int:
@@ -111,8 +128,9 @@ class SyncReport:
     def summary(self) -> str:
         """One line for the CLI and the Monitor page."""
         line = (
-            f"{self.started_at:%Y-%m-%d %H:%M:%S} sync: {self.checked} open checked in "
-            f"{self.duration:.1f} s: {len(self.status_changes)} status changes, "
+            f"{self.started_at:%Y-%m-%d %H:%M:%S} sync: {self.checked} due checked in "
+            f"{self.duration:.1f} s ({sum(self.requests.values())} requests), "
+            f"{self.deferred} left for later: {len(self.status_changes)} status changes, "
             f"{self.new_payments} new payments, {len(self.confirming)} being confirmed, "
             f"{len(self.errors)} errors"
         )
@@ -136,8 +154,10 @@ class Sync:
         concurrency: int = DEFAULT_CONCURRENCY,
         retry: RetryPolicy | None = None,
         limit: int = DEFAULT_LIMIT,
+        everything: bool = False,
     ) -> SyncReport:
-        """Refresh every open bill and subscription once; return the report.
+        """Refresh the open bills and subscriptions that are due (``everything``: every
+        open one), within the polling budget; return the report.
 
         Blocking: runs its own event loop (in a helper thread when the caller already
         has one running). ``retry`` goes to the async clients (tests pass one that does
@@ -146,7 +166,9 @@ class Sync:
         Raises:
             PermissionDenied: ``actor`` may not refresh (audited as refused).
         """
-        work = self.refresh_open_async(actor, concurrency=concurrency, retry=retry, limit=limit)
+        work = self.refresh_open_async(
+            actor, concurrency=concurrency, retry=retry, limit=limit, everything=everything
+        )
         return _run(work)
 
     async def refresh_open_async(
@@ -156,6 +178,7 @@ class Sync:
         concurrency: int = DEFAULT_CONCURRENCY,
         retry: RetryPolicy | None = None,
         limit: int = DEFAULT_LIMIT,
+        everything: bool = False,
     ) -> SyncReport:
         """The async body of :meth:`refresh_open`, for callers that run an event loop."""
         core = self._core
@@ -165,14 +188,16 @@ class Sync:
         report = SyncReport(started_at=core.now())
         loop = asyncio.get_running_loop()
         with ThreadPoolExecutor(1, thread_name_prefix="ledger-writer") as writer:
-            snapshots = await loop.run_in_executor(writer, self._open_snapshots, limit, report)
-            needed = {snapshot.record.provider for snapshot in snapshots}
+            chosen = await loop.run_in_executor(writer, self._choose, limit, everything, report)
+            needed = {snapshot.record.provider for snapshot in chosen.snapshots}
             clients = AsyncClients.open(core.settings, needed, retry, concurrency)
+            run = _Pass(core.ledger, actor, clients, writer, concurrency, report)
             try:
-                run = _Pass(core.ledger, actor, clients, writer, concurrency, report)
-                await asyncio.gather(*(run.refresh(snapshot) for snapshot in snapshots))
+                await asyncio.gather(*(run.refresh(snapshot) for snapshot in chosen.snapshots))
             finally:
                 await clients.aclose()
+                report.requests = {str(p): n for p, n in clients.sent.items()}
+                await loop.run_in_executor(writer, self._settle, chosen, run, report)
         # Refunds whose answer was lost: few, and each a blocking read or two.
         await loop.run_in_executor(None, self._confirm_refunds, actor, report)
         report.finished_at = core.now()
@@ -191,24 +216,115 @@ class Sync:
             else:
                 report.warnings.append(result.message)
 
-    def _open_snapshots(self, limit: int, report: SyncReport) -> list[Snapshot]:
-        """Every open, non-demo object with the payment ids already recorded for it."""
+    def _choose(self, limit: int, everything: bool, report: SyncReport) -> _Chosen:
+        """The due objects this pass checks, within each provider's budget (see the
+        module docstring), with the payment ids already recorded for each."""
         core = self._core
         ledger, now = core.ledger, core.now()
-        snapshots = []
-        for item in ledger.open_items(limit=limit, now=now, include_demo=False):
-            record: Record | None
-            if item.object_type == ObjectType.BILL:
-                record = ledger.get_bill(item.id)
-            else:
-                record = ledger.get_subscription(item.id)
-            if record is None:
+        due = ledger.polling.due(now + _EVERYTHING if everything else now, limit=limit)
+        by_provider: dict[str, list[DueItem]] = {}
+        for item in due:
+            by_provider.setdefault(item.provider, []).append(item)
+        chosen = _Chosen(now=now, notified=ledger.polling.notified_since(now - NOTIFIED_WINDOW))
+        for provider, items in by_provider.items():
+            ordered = _by_urgency(items, now)
+            want = sum(_cost(item) for item in ordered)
+            granted = ledger.polling.take(provider, want, **core.budget(now))
+            chosen.granted[provider] = granted
+            spend = 0
+            for item in ordered:
+                if spend + _cost(item) > granted:
+                    break
+                spend += _cost(item)
+                snapshot = self._snapshot(item, now)
+                if snapshot is not None:
+                    chosen.snapshots.append(snapshot)
+        report.checked = len(chosen.snapshots)
+        report.deferred = len(due) - len(chosen.snapshots)
+        return chosen
+
+    def _snapshot(self, item: DueItem, now: datetime) -> Snapshot | None:
+        ledger = self._core.ledger
+        record: Record | None
+        if item.object_type == ObjectType.BILL:
+            record = ledger.get_bill(item.id)
+        else:
+            record = ledger.get_subscription(item.id)
+        if record is None:
+            return None
+        paid = ledger.payments_of(item.object_type, item.id)
+        known = frozenset(p.provider_txn_id for p in paid)
+        return Snapshot(record, known, now, self._core.creating_grace)
+
+    def _settle(self, chosen: _Chosen, run: _Pass, report: SyncReport) -> None:
+        """After the pass: the budget squared with what was sent, each checked object's
+        next check stored, a provider's Retry-After shared with every process."""
+        core = self._core
+        polling, now = core.ledger.polling, core.now()
+        for provider, granted in chosen.granted.items():
+            sent = report.requests.get(provider, 0)
+            if sent < granted:
+                polling.give_back(provider, granted - sent, **core.budget(now))
+            elif sent > granted:
+                polling.charge(provider, sent - granted, **core.budget(now))
+        for provider, until in run.paused.items():
+            polling.pause(provider, until)
+        failed = {error.ref for error in report.errors}
+        checks = []
+        for snapshot in chosen.snapshots:
+            record = core.find(snapshot.record)
+            if is_final(record.status):
                 continue
-            paid = ledger.payments_of(item.object_type, item.id)
-            known = frozenset(p.provider_txn_id for p in paid)
-            snapshots.append(Snapshot(record, known, now, core.creating_grace))
-        report.checked = len(snapshots)
-        return snapshots
+            notified = record.provider in chosen.notified
+            if record.ref in failed:
+                due = after_error(record, now, notified=notified)
+                checks.append(Checked(object_type_of(record), record.id, None, due))
+            else:
+                due = next_check(record, now, notified=notified)
+                checks.append(Checked(object_type_of(record), record.id, now, due))
+        polling.record(checks)
+
+
+#: ``everything``: a "now" so late that every open object is due.
+_EVERYTHING = timedelta(days=365 * 100)
+#: The share of a pass's budget spent on the most overdue objects (the rest: newest).
+_OVERDUE_SHARE = 4
+
+
+@dataclass
+class _Chosen:
+    """What one pass checks: the snapshots, the tokens taken per provider, and the
+    providers whose notifications arrive."""
+
+    now: datetime
+    notified: set[str]
+    snapshots: list[Snapshot] = field(default_factory=list)
+    granted: dict[str, int] = field(default_factory=dict)
+
+
+def _cost(item: DueItem) -> int:
+    """Tokens an object's check may need: its plan's reads (a Payture bill: one)."""
+    return 1 if item.provider == Provider.PAYTURE else 2
+
+
+def _by_urgency(items: list[DueItem], now: datetime) -> list[DueItem]:
+    """Every fourth the most overdue (never checked: overdue since it was made), the
+    others the newest first — so fresh links are checked at once and nothing waits for
+    ever behind them."""
+    overdue = sorted(items, key=lambda item: item.next_check_at or item.created_at)
+    newest = sorted(items, key=lambda item: item.created_at, reverse=True)
+    ordered: list[DueItem] = []
+    taken: set[tuple[str, int]] = set()
+    old, new = iter(overdue), iter(newest)
+    while len(ordered) < len(items):
+        source = old if len(ordered) % _OVERDUE_SHARE == 0 else new
+        for item in source:
+            key = (item.object_type, item.id)
+            if key not in taken:
+                taken.add(key)
+                ordered.append(item)
+                break
+    return ordered
 
 
 def _run(work: Coroutine[Any, Any, T]) -> T:
@@ -238,6 +354,7 @@ class AsyncClients:
     ) -> None:
         self._bepaid, self._beyag, self._payture = bepaid, beyag, payture
         self.problems = problems or {}
+        self.sent: dict[Provider, int] = {}  # requests per provider, retries included
 
     @classmethod
     def open(
@@ -247,29 +364,30 @@ class AsyncClients:
         kept-alive connections over one process-wide TLS context (building a context
         costs tens of milliseconds, too much to repeat on every auto-refresh)."""
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-
-        def transport() -> httpx.AsyncHTTPTransport:
-            return httpx.AsyncHTTPTransport(verify=_tls_context(), limits=limits)
-
         made = cls()
+
+        def transport(provider: Provider) -> _Counted:
+            inner = httpx.AsyncHTTPTransport(verify=_tls_context(), limits=limits)
+            return _Counted(inner, made.sent, provider)
+
         try:
             if Provider.BEPAID in needed:
                 made._bepaid = AsyncBepaidClient.from_settings(
-                    settings, retry=retry, transport=transport()
+                    settings, retry=retry, transport=transport(Provider.BEPAID)
                 )
         except ConfigError as exc:
             made.problems[Provider.BEPAID] = exc.message
         try:
             if Provider.BEGATEWAY in needed:
                 made._beyag = AsyncBeyagClient.from_settings(
-                    settings, retry=retry, transport=transport()
+                    settings, retry=retry, transport=transport(Provider.BEGATEWAY)
                 )
         except ConfigError as exc:
             made.problems[Provider.BEGATEWAY] = exc.message
         try:
             if Provider.PAYTURE in needed:
                 made._payture = AsyncPaytureClient.from_settings(
-                    settings, retry=retry, transport=transport()
+                    settings, retry=retry, transport=transport(Provider.PAYTURE)
                 )
         except ConfigError as exc:
             made.problems[Provider.PAYTURE] = exc.message
@@ -298,6 +416,22 @@ class AsyncClients:
                 await client.aclose()
 
 
+class _Counted(httpx.AsyncBaseTransport):
+    """A transport that counts every request it sends (each retry too) per provider."""
+
+    def __init__(
+        self, inner: httpx.AsyncBaseTransport, sent: dict[Provider, int], provider: Provider
+    ) -> None:
+        self._inner, self._sent, self._provider = inner, sent, provider
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self._sent[self._provider] = self._sent.get(self._provider, 0) + 1
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 class _Pass:
     """One sync pass: bounded concurrent reads, serial writes, errors per object."""
 
@@ -317,6 +451,7 @@ class _Pass:
         self.slots = asyncio.Semaphore(concurrency)
         self.report = report
         self.paused_until = 0.0
+        self.paused: dict[str, datetime] = {}  # provider -> its Retry-After, for the ledger
 
     async def refresh(self, snapshot: Snapshot) -> None:
         record = snapshot.record
@@ -354,6 +489,9 @@ class _Pass:
             except RateLimited as exc:
                 wait = min(exc.retry_after or 1.0, MAX_RATE_LIMIT_PAUSE)
                 self.paused_until = max(self.paused_until, time.monotonic() + wait)
+                until = utc_now() + timedelta(seconds=wait)
+                provider = str(snapshot.record.provider)
+                self.paused[provider] = max(self.paused.get(provider, until), until)
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")

@@ -27,6 +27,7 @@ from console.ledger._errors import ConflictingPayment, DuplicateTrackingId, Unkn
 from console.ledger._ledger import Ledger
 from console.ledger._lookup import search_terms, url_candidates
 from console.ledger._notifications import NOTIFICATION_KINDS, VERDICTS, Notification
+from console.ledger._polling import Checked, CheckTimes, DueItem
 from console.ledger._records import (
     BILL_KINDS,
     INTERVAL_UNITS,
@@ -70,7 +71,10 @@ __all__ = [
     "AuditEntry",
     "Bill",
     "Bucket",
+    "CheckTimes",
+    "Checked",
     "ConflictingPayment",
+    "DueItem",
     "DuplicateTrackingId",
     "IdempotencyRow",
     "Ledger",

@@ -361,6 +361,31 @@ def _v6_refunds(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+_V7_SQL = """
+CREATE TABLE poll_schedule (
+    object_type TEXT NOT NULL CHECK (object_type IN ('bill', 'subscription')),
+    object_id INTEGER NOT NULL,
+    last_checked_at INTEGER,
+    next_check_at INTEGER NOT NULL,
+    PRIMARY KEY (object_type, object_id)
+) WITHOUT ROWID;
+CREATE TABLE poll_budget (
+    provider TEXT PRIMARY KEY,
+    tokens_milli INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    paused_until INTEGER
+);
+CREATE INDEX notifications_received_at ON notifications (received_at);
+"""
+
+
+def _v7_polling(db: sqlite_utils.Database) -> None:
+    """The polling schedule (when each open object is next asked about) and the request
+    budget per provider that every process sharing the ledger draws from."""
+    for statement in split_statements(_V7_SQL):
+        db.execute(statement)
+
+
 def _rebuild(db: sqlite_utils.Database, table: str, change: Callable[[str], str]) -> None:
     """Rebuild ``table`` from its own DDL as ``change`` rewrites it, keeping rows and
     indexes (SQLite's documented steps; :func:`migrate` runs them with foreign keys off)."""
@@ -409,6 +434,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(5, "time of the newest subscription notice applied", _v5_last_notice_at),
     Migration(6, "refunds: attempts, links to their charge, partially_refunded", _v6_refunds),
+    Migration(7, "polling schedule and per-provider request budget", _v7_polling),
 )
 
 #: The schema version this console writes.

@@ -36,7 +36,8 @@ from datetime import UTC, datetime, timedelta
 
 from console.auth import Actor
 from console.billing import SyncReport
-from console.ledger import Ledger, OpenItem, RefundRow, StatusEvent
+from console.explain import duration_words
+from console.ledger import CheckTimes, Ledger, OpenItem, RefundRow, StatusEvent
 from console.status import is_final, parse_status
 
 #: Open items read per object type on each look (newest first); status changes are
@@ -107,6 +108,7 @@ class Look:
     finished: list[Finished]
     changes: list[StatusChange] = field(default_factory=list)
     refunds: list[RefundRow] = field(default_factory=list)  # newest first, filtered
+    checks: dict[str, CheckTimes] = field(default_factory=dict)  # ref -> polling times
 
     @property
     def empty(self) -> bool:
@@ -148,7 +150,37 @@ def take_look(
         finished=recently_finished(ledger, provider=provider, kind=kind),
         changes=changes,
         refunds=recent_refunds(ledger, provider=provider, kind=kind),
+        checks=check_times(ledger, newest_first[:shown_limit]),
     )
+
+
+def check_times(ledger: Ledger, items: Sequence[OpenItem]) -> dict[str, CheckTimes]:
+    """When each shown item was last asked about and is next due (``ledger.polling``)."""
+    found: dict[str, CheckTimes] = {}
+    for object_type in ("bill", "subscription"):
+        ids = [item.id for item in items if item.object_type == object_type]
+        for object_id, times in ledger.polling.times(object_type, ids).items():
+            found[f"{'B' if object_type == 'bill' else 'S'}{object_id}"] = times
+    return found
+
+
+def checked_words(times: CheckTimes | None, now: datetime) -> tuple[str, str]:
+    """(``checked 12 s ago``, ``next check in 3 min``) for one open item; a demo row or
+    one not asked about yet says so."""
+    if times is None:
+        return "not yet", "due now"
+    checked = (
+        "not yet" if times.last_checked_at is None else f"{_span(now - times.last_checked_at)} ago"
+    )
+    left = times.next_check_at - now
+    upcoming = "due now" if left.total_seconds() < 1 else f"in {_span(left)}"
+    return checked, upcoming
+
+
+def _span(span: timedelta) -> str:
+    """``12 s`` under a minute, else :func:`~console.explain.duration_words`."""
+    seconds = int(abs(span.total_seconds()))
+    return f"{seconds} s" if seconds < 60 else duration_words(span)
 
 
 def _changes(

@@ -224,8 +224,11 @@ def test_refresh_now_asks_the_provider_and_announces_the_payment(use_ledger, tmp
             ),
         )
     at = open_monitor()
-    assert open_rows(at).set_index("ref").loc[made.ref, "status"] == "🔵 pending"
-    assert any(c.value.startswith("Providers: 1 open checked") for c in at.caption)
+    row = open_rows(at).set_index("ref").loc[made.ref]
+    assert row["status"] == "🔵 pending"
+    assert any(c.value.startswith("Providers: 1 due checked") for c in at.caption)
+    # Checked this moment; a link a minute old is next due within the Monitor's 5 s.
+    assert row["checked"].endswith(" s ago") and row["next check"] in ("in 4 s", "in 5 s")
 
     paid = httpx.post(
         f"http://127.0.0.1:{sandbox}/__sandbox/checkouts/{made.bill.token}/pay",

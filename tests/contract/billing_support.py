@@ -98,7 +98,10 @@ class Desk:
         )
 
     def advance_sandbox(self, **units: float) -> None:
+        """Move the sandbox's clock on, and the console's with it (in sandbox mode the
+        console's "now" is the sandbox's: ``console.clock``)."""
         self.post("/__sandbox/clock/advance", units)
+        self.clock.advance(**units)
 
     def fault(self, **spec: Any) -> dict[str, Any]:
         return self.post("/__sandbox/faults", spec, status=201)

@@ -94,9 +94,10 @@ def test_chosen_expiry_is_sent_and_recorded(desk):
 
 
 def test_provider_refusal_is_shown_on_the_field_and_the_attempt_kept_as_failed(desk):
-    # The sandbox clock runs two days ahead, so an expiry one hour from our "now" is in
-    # bePaid's past: bePaid answers 422 on checkout.order.expired_at.
-    desk.advance_sandbox(days=2)
+    # The sandbox clock runs two days ahead of the console's (as a live provider's clock
+    # could), so an expiry one hour from our "now" is in bePaid's past: bePaid answers
+    # 422 on checkout.order.expired_at.
+    desk.post("/__sandbox/clock/advance", {"days": 2})
     with pytest.raises(ProviderRejectedInput) as caught:
         desk.billing.pay_links.create(
             OPERATOR,

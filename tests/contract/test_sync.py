@@ -65,13 +65,18 @@ def test_one_pass_records_every_change_at_every_provider(desk):
     assert changed == {**expected, sub.ref: ("pending", "active")}
     assert untouched.ref not in changed
     assert report.new_payments == 7
-    assert "8 open checked" in report.summary() and "7 new payments" in report.summary()
+    assert "8 due checked" in report.summary() and "7 new payments" in report.summary()
     for created in (*links, *apms, bill):
         assert [e.source for e in desk.ledger.history("bill", created.bill.id)][-1] == "poll"
     assert desk.ledger.get_subscription(sub.subscription.id).status == SubscriptionStatus.ACTIVE
 
     again = sync(desk)
-    assert again.ok and again.changes == [] and again.checked == 2  # untouched link + active sub
+    assert again.ok and again.checked == 0  # everything was checked a moment ago
+    desk.clock.advance(seconds=5)  # the next refresh: the fresh unpaid link is due again
+    later = sync(desk)
+    assert later.ok and later.changes == [] and later.checked == 1
+    everything = sync(desk, everything=True)  # `sync --all`: every open object, due or not
+    assert everything.checked == 2  # the unpaid link and the active subscription
 
 
 def test_failing_object_is_reported_while_the_others_are_refreshed(desk):

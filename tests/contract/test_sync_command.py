@@ -31,7 +31,7 @@ def test_one_pass_prints_a_summary_and_exits_zero(desk, capsys):
 
     out = capsys.readouterr().out.strip().splitlines()
     assert code == 0 and len(out) == 1
-    assert "sync: 1 open checked" in out[0] and "1 status changes, 1 new payments" in out[0]
+    assert "sync: 1 due checked" in out[0] and "1 status changes, 1 new payments" in out[0]
     with Ledger(desk.ledger.path) as ledger:
         assert ledger.get_bill(created.bill.id).status == BillStatus.PAID
 

@@ -41,6 +41,9 @@ def test_payment_made_during_a_burst_is_recorded_after_it(desk, burst):
     assert {desk.ledger.get_bill(c.bill.id).status for c in links} == {BillStatus.PENDING}
 
     desk.admin.delete("/__sandbox/faults").raise_for_status()  # the provider recovers
+    nothing_due = desk.billing.sync.refresh_open(retry=NO_WAIT)
+    assert nothing_due.checked == 0  # asked a moment ago: not due yet
+    desk.clock.advance(seconds=5)  # the next Monitor refresh: a failed check is due again
     after = desk.billing.sync.refresh_open(retry=NO_WAIT)
 
     assert after.ok and {change.ref for change in after.changes} == {c.ref for c in links}

@@ -180,7 +180,7 @@ def test_a_v5_ledger_with_paid_bills_gains_refunds_and_keeps_every_row(tmp_path,
             )
             old.record_bill_status(bill_id, BillStatus.PAID, "successful", "webhook")
     with Ledger(path) as ledger:
-        assert ledger.schema_version == 6 == SCHEMA_VERSION
+        assert ledger.schema_version == SCHEMA_VERSION
         assert ledger.get_bill(bill_id).status == BillStatus.PAID
         assert [p.amount for p in ledger.payments_of("bill", bill_id)] == [700]
         conn = ledger.connection()
@@ -192,3 +192,18 @@ def test_a_v5_ledger_with_paid_bills_gains_refunds_and_keeps_every_row(tmp_path,
         assert {"bills_open", "bills_token", "bills_status_created"} <= indexes
         ledger.record_bill_status(bill_id, BillStatus.PARTIALLY_REFUNDED, None, "console")
         assert ledger.get_bill(bill_id).status == BillStatus.PARTIALLY_REFUNDED
+
+
+def test_a_v6_ledger_gains_an_empty_polling_schedule_and_budget(tmp_path, monkeypatch):
+    path = tmp_path / "v6.db"
+    with monkeypatch.context() as patch:
+        patch.setattr(_schema, "MIGRATIONS", _schema.MIGRATIONS[:6])
+        patch.setattr(_schema, "SCHEMA_VERSION", 6)
+        with Ledger(path) as ledger:
+            new = {"provider": "bepaid", "kind": "card_link", "tracking_id": "o"}
+            bill = ledger.create_bill(NewBill(**new, amount=5, currency="BYN"))
+    with Ledger(path) as ledger:
+        assert ledger.schema_version == SCHEMA_VERSION
+        now = ledger.get_bill(bill).created_at
+        assert [item.ref for item in ledger.polling.due(now)] == [f"B{bill}"]  # never checked
+        assert ledger.polling.take("bepaid", 3, rate=1, burst=2, now=now) == 2  # a full bucket

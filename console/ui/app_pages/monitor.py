@@ -100,8 +100,9 @@ def live_panel(
     outcome: SyncOutcome | None = None
     if not frozen and may_refresh and (forced or not paused):
         try:
+            refresh_open = context.billing().sync.refresh_open
             outcome = sync_gate(str(settings.ledger_path)).run(
-                context.billing().sync.refresh_open, actor, force=forced
+                lambda who: refresh_open(who, everything=forced), actor, force=forced
             )
         except ConsoleError as exc:
             st.error(titled(exc.title, exc.message))
@@ -186,10 +187,14 @@ def status_line(
     if outcome is None or outcome.report is None:
         return
     report = outcome.report
+    sent = sum(report.requests.values())
     detail = (
-        f"Providers: {report.checked} open checked in {report.duration:.1f} s, "
-        f"{len(report.status_changes)} status changes, {report.new_payments} new payments"
+        f"Providers: {report.checked} due checked in {report.duration:.1f} s "
+        f"({sent} requests), {len(report.status_changes)} status changes, "
+        f"{report.new_payments} new payments"
     )
+    if report.deferred:
+        detail += f", {report.deferred} due left for the next passes (polling budget)"
     if not outcome.ran:
         detail += f" ({outcome.note})"
     st.caption(detail + ".")
@@ -233,6 +238,10 @@ def open_section(look: Look, tz: str, marked: set[str]) -> None:
         st.caption("Nothing open: every item has reached a final status.")
         return
     changes = {change.ref: change for change in highlighted_changes(marked)}
+    checks = {
+        item.ref: monitor_view.checked_words(look.checks.get(item.ref), look.taken_at)
+        for item in look.items
+    }
     rows = [
         {
             "ref": f"lookup?q={item.ref}",
@@ -243,6 +252,8 @@ def open_section(look: Look, tz: str, marked: set[str]) -> None:
             "amount": status_view.money(item.amount, item.currency),
             "age": status_view.age_words(item.age),
             "expires": status_view.expiry_words(item.expires_in),
+            "checked": checks[item.ref][0],
+            "next check": checks[item.ref][1],
             "customer": item.customer_email or "",
             "tracking id": item.tracking_id,
             f"created ({tz})": status_view.local_time(item.created_at, tz),
