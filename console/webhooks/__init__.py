@@ -57,7 +57,8 @@ Decisions (details in the modules):
 * **Secrets** (shop secret key, Authorization header) are never logged or stored;
   the body is not stored either, only its SHA-256.
 * **Limits**: a request's head must arrive within 10 s, its body within 30 s
-  (deadlines that trickled bytes do not extend; uvicorn has neither), at most
+  (deadlines that trickled bytes do not extend; uvicorn has neither; its httptools
+  parser is used, with h11 still selectable), at most
   256 KiB of body (413), 16 KiB of unfinished head (400), 100 open connections
   (503 beyond), idle keep-alive 5 s (``_limits.py``).
 * Binds to ``127.0.0.1`` in every mode; live mode sits behind a TLS proxy.
@@ -79,7 +80,11 @@ from console.webhooks._keys import (
     configured_public_key,
     fetch_sandbox_public_key,
 )
-from console.webhooks._limits import DeadlineH11Protocol, ReceiverLimits
+from console.webhooks._limits import (
+    DeadlineH11Protocol,
+    DeadlineHttpToolsProtocol,
+    ReceiverLimits,
+)
 from console.webhooks._notices import (
     ROUTE_PROVIDER,
     ChargeReport,
@@ -109,6 +114,7 @@ __all__ = [
     "BasicCredentials",
     "ChargeReport",
     "DeadlineH11Protocol",
+    "DeadlineHttpToolsProtocol",
     "LedgerWriter",
     "Notice",
     "Receiver",
