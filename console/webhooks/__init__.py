@@ -24,6 +24,7 @@ Modules (each re-exported here):
     _notices.py   body -> TransactionNotice | SubscriptionNotice, and its dedupe key
     _payture.py   Payture notices: read, find the bill, record billStatus's answer
     _apply.py     match, check, apply, verdict — one write transaction
+    _writer.py    the one ledger writer: notices that arrive together commit together
     _app.py       routes, request order, answers, logging, rejected-attempt budget
     _limits.py    how long a client may take to send a request, how many are served
     _serve.py     serve(): uvicorn on loopback, with those limits
@@ -50,10 +51,14 @@ Decisions (details in the modules):
   fewer paid cycles than the ledger holds is stale, and so is one with as many
   whose own time (``updated_at``, else its last charge's ``created_at``) is before
   the newest notice applied (kept as ``subscriptions.last_notice_at``).
+* **Group commit**: notifications that arrive while one is being written share
+  the next write transaction, each in its own savepoint; each 200 still waits
+  for the commit of its own verdict (``_writer.py``).
 * **Secrets** (shop secret key, Authorization header) are never logged or stored;
   the body is not stored either, only its SHA-256.
 * **Limits**: a request's head must arrive within 10 s, its body within 30 s
-  (deadlines that trickled bytes do not extend; uvicorn has neither), at most
+  (deadlines that trickled bytes do not extend; uvicorn has neither; its httptools
+  parser is used, with h11 still selectable), at most
   256 KiB of body (413), 16 KiB of unfinished head (400), 100 open connections
   (503 beyond), idle keep-alive 5 s (``_limits.py``).
 * Binds to ``127.0.0.1`` in every mode; live mode sits behind a TLS proxy.
@@ -75,7 +80,11 @@ from console.webhooks._keys import (
     configured_public_key,
     fetch_sandbox_public_key,
 )
-from console.webhooks._limits import DeadlineH11Protocol, ReceiverLimits
+from console.webhooks._limits import (
+    DeadlineH11Protocol,
+    DeadlineHttpToolsProtocol,
+    ReceiverLimits,
+)
 from console.webhooks._notices import (
     ROUTE_PROVIDER,
     ChargeReport,
@@ -92,17 +101,21 @@ from console.webhooks._verify import (
     SignatureVerifier,
     parse_basic_auth,
 )
+from console.webhooks._writer import MAX_NOTICES_PER_COMMIT, LedgerWriter
 
 __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_KEY_WAIT",
     "MAX_BODY_BYTES",
+    "MAX_NOTICES_PER_COMMIT",
     "PUBLIC_KEY_PATH",
     "REJECTED_ROWS_PER_MINUTE",
     "ROUTE_PROVIDER",
     "BasicCredentials",
     "ChargeReport",
     "DeadlineH11Protocol",
+    "DeadlineHttpToolsProtocol",
+    "LedgerWriter",
     "Notice",
     "Receiver",
     "ReceiverLimits",

@@ -43,9 +43,9 @@ Answers:
   read-only file): nothing was committed, and the provider's retry is what
   recovers it.
 
-Ledger writes run in worker threads, one at a time (a capacity limiter of 1):
-writers in one process would otherwise queue inside SQLite's busy handler,
-which sleeps in steps of up to 100 ms. Writers in other processes (the console,
+Ledger writes run in a worker thread, one at a time, and notifications that
+arrive while one is written share the next transaction (a group commit, each in
+its own savepoint; see ``_writer.py``). Writers in other processes (the console,
 the sync job) still wait on the lock through the ledger's busy timeout, never
 failing with "database is locked".
 
@@ -62,9 +62,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, TypeVar
 
-import anyio
 import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
@@ -75,7 +73,7 @@ from console.billing import Billing
 from console.config import Settings
 from console.ledger import Ledger, console_ref
 from console.providers import ProviderError
-from console.webhooks._apply import Verdict, apply_notice
+from console.webhooks._apply import Verdict
 from console.webhooks._keys import (
     DEFAULT_KEY_WAIT,
     configured_public_key,
@@ -95,6 +93,7 @@ from console.webhooks._verify import (
     SignatureVerifier,
     parse_basic_auth,
 )
+from console.webhooks._writer import LedgerWriter
 
 log = logging.getLogger("console.webhooks")
 
@@ -102,8 +101,6 @@ log = logging.getLogger("console.webhooks")
 MAX_BODY_BYTES = 256 * 1024
 #: Rejected attempts recorded (ledger row and log line) per minute; the rest are counted.
 REJECTED_ROWS_PER_MINUTE = 30
-
-T = TypeVar("T")
 
 
 class RejectionBudget:
@@ -135,7 +132,7 @@ class RejectionBudget:
 
 
 class Receiver:
-    """The request handlers and what they share: credentials, key, ledger, writer slot."""
+    """The request handlers and what they share: credentials, key, ledger, its writer."""
 
     def __init__(self, settings: Settings, ledger: Ledger, *, key_wait: float) -> None:
         pem = configured_public_key(settings)  # raises ConfigError first: the clearer message
@@ -146,7 +143,7 @@ class Receiver:
         self.credentials = ShopCredentials(settings.bepaid.shop_id, settings.bepaid.secret_key)
         self.verifier: SignatureVerifier | None = SignatureVerifier(pem) if pem else None
         self.rejections = RejectionBudget(REJECTED_ROWS_PER_MINUTE)
-        self._writer: anyio.CapacityLimiter | None = None
+        self.writer = LedgerWriter(ledger)
         # Payture notices are checked with billStatus through the shared billing code.
         self.payture_verifier: HmacVerifier | None = None
         self.billing: Billing | None = None
@@ -155,8 +152,7 @@ class Receiver:
             self.billing = Billing(settings, ledger)
 
     async def start(self) -> None:
-        """Fetch the sandbox's key when none is configured; set up the writer slot."""
-        self._writer = anyio.CapacityLimiter(1)
+        """Fetch the sandbox's key when none is configured."""
         if self.verifier is None:
             pem = await anyio.to_thread.run_sync(
                 partial(fetch_sandbox_public_key, self.settings.sandbox_url, wait=self.key_wait)
@@ -199,7 +195,7 @@ class Receiver:
         try:
             if bill is None or bill.demo:
                 why = "no Payture bill with this id" if bill is None else "matches demo data only"
-                verdict = await self._write(
+                verdict = await self.writer.run(
                     record_unmatched, self.ledger, notice, why, digest, received_at
                 )
             else:
@@ -215,7 +211,7 @@ class Receiver:
                         {"error": "could not confirm with billStatus; retry later"},
                         status_code=503,
                     )
-                verdict = await self._write(
+                verdict = await self.writer.run(
                     apply_payture_notice,
                     self.billing,
                     bill.id,
@@ -244,9 +240,7 @@ class Receiver:
         except UnreadableNotice as exc:
             return await self._record_unreadable(route, str(exc), digest, received_at)
         try:
-            verdict = await self._write(
-                apply_notice, self.ledger, notice, body_sha256=digest, received_at=received_at
-            )
+            verdict = await self.writer.apply(notice, body_sha256=digest, received_at=received_at)
         except Exception as exc:  # any failure to commit: the provider must retry
             return _write_failed(route, exc)
         return _answer(route, notice, verdict)
@@ -269,11 +263,6 @@ class Receiver:
             return await self._reject(route, peer, reason)
         return body
 
-    async def _write(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return await anyio.to_thread.run_sync(
-            partial(function, *args, **kwargs), limiter=self._writer
-        )
-
     async def _reject(self, route: str, peer: str, reason: str, *, status: int = 401) -> Response:
         if self.rejections.take():
             unrecorded = self.rejections.pop_unrecorded()
@@ -285,7 +274,7 @@ class Receiver:
                 f" ({unrecorded} more rejected before it, not recorded)" if unrecorded else "",
             )
             try:
-                await self._write(
+                await self.writer.run(
                     self.ledger.record_notification,
                     provider=ROUTE_PROVIDER[route],
                     verdict="rejected",
@@ -305,7 +294,7 @@ class Receiver:
         self, route: str, problem: str, digest: str, received_at: datetime
     ) -> Response:
         try:
-            notification_id = await self._write(
+            notification_id = await self.writer.run(
                 self.ledger.record_notification,
                 provider=ROUTE_PROVIDER[route],
                 verdict="error",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import uvicorn
+import uvicorn.config
 
 from console.config import Secret, Settings, load_settings
 from console.ledger import Ledger
@@ -44,6 +47,10 @@ def serve(
     ``limits`` bound how long a client may take to send a request and how many
     connections are served at once (default :class:`~console.webhooks.ReceiverLimits`).
 
+    Logging: one line per notification, the receiver's own (route, object, status
+    reported, console ref, verdict), and a warning per rejection — see
+    :func:`log_config`.
+
     Raises:
         ConfigError: see :func:`~console.webhooks.create_app`, or the sandbox
             did not hand out its public key in time.
@@ -68,6 +75,33 @@ def serve(
             flush=True,
         )
         options = (limits or ReceiverLimits()).uvicorn_options()
-        uvicorn.run(app, host=host, port=port, log_level="info", lifespan="on", **options)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="info",
+            log_config=log_config(),
+            access_log=False,
+            lifespan="on",
+            **options,
+        )
     finally:
         ledger.close()
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging configuration, with the receiver's own lines on its handler.
+
+    The receiver logs each notification once, with what it made of it
+    (``bepaid transaction 9f3… (successful) -> B17 applied``), and each rejection as
+    a warning. Without a handler those lines went nowhere while uvicorn's access
+    line (``"POST /notifications/bepaid HTTP/1.1" 200``) said less about every
+    request; it is off, so ``/health`` probes leave no line either.
+    """
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["console.webhooks"] = {
+        "handlers": ["default"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config

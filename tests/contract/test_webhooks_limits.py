@@ -9,6 +9,7 @@ action (closing, answering); nothing here measures speed.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import http.client
 import socket
 import time
@@ -48,10 +49,11 @@ def receiver(module_sandbox, ledger, tmp_path, limits: ReceiverLimits):
         yield parts.hostname, parts.port
 
 
-@pytest.fixture(scope="module")
-def address(module_sandbox, ledger, tmp_path_factory):
-    """(host, port) of a receiver with :data:`SMALL` limits."""
-    with receiver(module_sandbox, ledger, tmp_path_factory.mktemp("settings"), SMALL) as where:
+@pytest.fixture(scope="module", params=["httptools", "h11"])
+def address(request, module_sandbox, ledger, tmp_path_factory):
+    """(host, port) of a receiver with :data:`SMALL` limits, on each of uvicorn's parsers."""
+    limits = dataclasses.replace(SMALL, parser=request.param)
+    with receiver(module_sandbox, ledger, tmp_path_factory.mktemp("settings"), limits) as where:
         yield where
 
 
@@ -158,6 +160,25 @@ def test_a_head_growing_past_the_limit_is_refused_with_400_before_it_ends(addres
         sock.sendall(b"p" * (2 * SMALL.max_head_bytes))
         answer = until_closed(sock)
     assert answer.startswith(b"HTTP/1.1 400 ")
+
+
+def test_a_large_body_arriving_with_its_head_is_not_taken_for_a_large_head(address):
+    body = b'{"pad": "' + b"p" * (MAX_BODY_BYTES - 100) + b'"}'
+    request = head(Authorization=basic_auth(), **{"Content-Length": str(len(body))}) + body
+    with closing(connect(address)) as sock:
+        sock.sendall(request)  # one write: head and body reach the server in the same reads
+        answer = until_closed(sock)  # refused for its (missing) signature, then closed
+    assert answer.startswith(b"HTTP/1.1 401 ")
+
+
+def test_a_request_and_the_start_of_the_next_in_one_read_are_not_one_long_head(address):
+    body = b"x" * (2 * SMALL.max_head_bytes)
+    first = head("/health", **{"Content-Length": str(len(body))}) + body  # 405: GET only
+    with closing(connect(address)) as sock:
+        sock.sendall(first + b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        answer = until_closed(sock)  # the first is answered; the second's head never ends
+    assert answer.startswith(b"HTTP/1.1 405 ")
+    assert b" 400 " not in answer
 
 
 def test_an_idle_keep_alive_connection_is_closed_after_its_answer(address):

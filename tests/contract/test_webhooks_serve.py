@@ -42,7 +42,7 @@ def receiver_process(module_sandbox, tmp_path):
                     return False
 
             wait_for(healthy, "the receiver process to answer /health", timeout=20)
-        yield url, ledger_path
+        yield url, ledger_path, child
     finally:
         child.terminate()
         child.wait(timeout=10)
@@ -52,7 +52,7 @@ def receiver_process(module_sandbox, tmp_path):
 def test_the_receiver_process_records_a_payment_in_the_shared_ledger(
     receiver_process, module_sandbox
 ):
-    url, ledger_path = receiver_process
+    url, ledger_path, _ = receiver_process
     with (
         Ledger(ledger_path) as console,  # the console's own connection to the same file
         httpx.Client(base_url=module_sandbox[0], auth=SHOP, timeout=10) as client,
@@ -65,3 +65,28 @@ def test_the_receiver_process_records_a_payment_in_the_shared_ledger(
         (notification,) = shop.wait_for_verdicts("bill", bill_id, 1)
         assert notification.verdict == "applied"
         assert console.get_bill(bill_id).status is BillStatus.PAID
+
+
+def test_the_receiver_process_logs_each_notification_once_with_its_verdict(
+    receiver_process, module_sandbox
+):
+    url, ledger_path, child = receiver_process
+    with (
+        Ledger(ledger_path) as console,
+        httpx.Client(base_url=module_sandbox[0], auth=SHOP, timeout=10) as client,
+    ):
+        shop = Shop(client, console, url)
+        bill_id, token = shop.pay_link()
+        shop.pay(token, APPROVED)
+        (notification,) = shop.wait_for_verdicts("bill", bill_id, 1)
+        assert httpx.get(f"{url}/health").status_code == 200
+
+    child.terminate()
+    output = child.communicate(timeout=10)[0].decode()
+
+    uid = notification.provider_object_id
+    said = [line for line in output.splitlines() if uid in line]
+    assert len(said) == 1
+    assert said[0].endswith(f"bepaid transaction {uid} (successful) -> B{bill_id} applied")
+    # uvicorn's access line would repeat it with less in it, and a line per /health probe
+    assert "HTTP/1.1" not in output
