@@ -15,7 +15,7 @@ import anyio
 import pytest
 
 from console.errors import LedgerError
-from console.ledger import Ledger
+from console.ledger import Ledger, NewBill
 from console.status import BillStatus
 from console.webhooks import LedgerWriter, Verdict, read_notice
 
@@ -28,13 +28,15 @@ def ledger(tmp_path):
 
 def pending_bill(ledger: Ledger, tracking_id: str) -> int:
     return ledger.create_bill(
-        provider="bepaid",
-        kind="card_link",
-        tracking_id=tracking_id,
-        amount=1250,
-        currency="BYN",
-        status=BillStatus.PENDING,
-        test=True,
+        NewBill(
+            provider="bepaid",
+            kind="card_link",
+            tracking_id=tracking_id,
+            amount=1250,
+            currency="BYN",
+            status=BillStatus.PENDING,
+            test=True,
+        )
     )
 
 
