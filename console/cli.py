@@ -56,9 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
     webhooks.add_argument("--port", type=int, default=8601)
     webhooks.add_argument("--ledger")
 
-    sync = commands.add_parser("sync", help="refresh every open bill and subscription")
+    sync = commands.add_parser(
+        "sync", help="ask the providers about the open bills and subscriptions that are due"
+    )
     sync.add_argument("--ledger")
     sync.add_argument("--every", type=float, metavar="SECONDS", help="repeat every N seconds")
+    sync.add_argument(
+        "--all",
+        action="store_true",
+        dest="everything",
+        help="every open object, due or not (still within the polling budget)",
+    )
 
     demo = commands.add_parser("demo", help="fill a ledger with a realistic demo history")
     demo.add_argument("--ledger")
@@ -111,10 +119,13 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    """``merchant-console sync [--ledger PATH] [--every SECONDS]``.
+    """``merchant-console sync [--ledger PATH] [--every SECONDS] [--all]``.
 
-    Prints one summary line per pass. One pass (no ``every``): exit code 0 when every
-    object was refreshed, 1 when some failed, 2 for a configuration or ledger problem.
+    Each pass asks about the open objects that are due (``--all``: every open object),
+    within the polling budget shared with every other process on the ledger; what the
+    budget leaves out stays due for the next pass. Prints one summary line per pass.
+    One pass (no ``every``): exit code 0 when every object was refreshed, 1 when some
+    failed, 2 for a configuration or ledger problem.
     With ``every``, passes repeat (each starting ``every`` seconds after the previous
     one started, or at once when a pass took longer) until Ctrl+C, which ends with 0.
     """
@@ -133,7 +144,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         while True:
             started = time.monotonic()
             try:
-                report = billing.sync.refresh_open()
+                report = billing.sync.refresh_open(everything=args.everything)
             except ConsoleError as exc:
                 print(f"{exc.title}: {exc.message}", file=sys.stderr)
                 return 2

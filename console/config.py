@@ -48,8 +48,9 @@ DEFAULT_SESSION_IDLE_MINUTES = 8 * 60
 #: Polling requests per second per provider, for all processes sharing a ledger together
 #: (no provider documents a limit; bePaid and behind-api answer 429 when asked too fast).
 DEFAULT_POLL_RATE = 10.0
-#: How many requests a provider's bucket holds when it is full (a burst after a pause).
-DEFAULT_POLL_BURST = 20
+#: How many requests a provider's bucket holds when full: one Monitor interval (5 s) of
+#: the rate, so a pass every 5 s can spend what accrued since the last one.
+DEFAULT_POLL_BURST = 50
 DEFAULT_SANDBOX_PORT = 8600
 # The built-in sandbox's documented test credentials (the sandbox program has the
 # same defaults; tests/contract/test_sandbox_separation.py checks they agree).
@@ -334,7 +335,7 @@ def load_settings(
         ),
         sso=sso,
         poll_rate=_rate(src),
-        poll_burst=_int(src, "polling", "burst", DEFAULT_POLL_BURST, 1, 10_000),
+        poll_burst=_int(src, "polling", "burst", DEFAULT_POLL_BURST, 1, 1_000_000),
     )
 
 

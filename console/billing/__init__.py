@@ -129,6 +129,7 @@ from console.billing._results import (
     Imported,
     Refreshed,
 )
+from console.billing._schedule import next_check
 from console.billing._subscriptions import Subscriptions
 from console.billing._sync import DEFAULT_CONCURRENCY, ObjectError, Sync, SyncReport
 from console.config import Settings, load_settings
@@ -233,4 +234,5 @@ __all__ = [
     "UnknownObject",
     "new_idempotency_key",
     "new_tracking_id",
+    "next_check",
 ]

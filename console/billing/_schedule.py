@@ -12,10 +12,10 @@ object                           next check after a check at ``now``
 bill or subscription `creating`  10 s (its lost answer is resolved within the grace)
 pending, created < 10 min ago    5 s (the Monitor's fastest refresh: the payer is
                                  most likely paying now)
-… < 1 h                          30 s
-… < 6 h                          2 min
-… < 24 h                         10 min
-… older                          1 h
+… < 1 h                          1 min
+… < 6 h                          5 min
+… < 24 h                         20 min
+… older                          2 h
 any of these with an expiry      never later than the expiry (+2 s), when the
                                  provider turns it `expired`
 trial / active subscription      at ``renew_at`` + 1 min, then every minute for an
@@ -44,11 +44,11 @@ CREATING_EVERY = timedelta(seconds=10)
 #: (age below which, interval) for pending objects, youngest first; older: the last.
 PENDING_STEPS: tuple[tuple[timedelta, timedelta], ...] = (
     (timedelta(minutes=10), timedelta(seconds=5)),
-    (timedelta(hours=1), timedelta(seconds=30)),
-    (timedelta(hours=6), timedelta(minutes=2)),
-    (timedelta(hours=24), timedelta(minutes=10)),
+    (timedelta(hours=1), timedelta(minutes=1)),
+    (timedelta(hours=6), timedelta(minutes=5)),
+    (timedelta(hours=24), timedelta(minutes=20)),
 )
-PENDING_OLD = timedelta(hours=1)
+PENDING_OLD = timedelta(hours=2)
 AT_EXPIRY = timedelta(seconds=2)
 AROUND_RENEWAL = timedelta(minutes=1)
 AFTER_RENEWAL = timedelta(hours=1)

@@ -7,20 +7,22 @@ How a pass works:
 
 * **What is due.** Each open object has a next-check time (``ledger.polling``), set
   after every check from what is likely to change (:mod:`console.billing._schedule`: a
-  fresh pay link every 5 s, an old one hourly, a subscription around its renewal, an
+  fresh pay link every 5 s, an old one every 2 h, a subscription around its renewal, an
   object whose provider's notifications arrive only as reconciliation). Objects never
   checked are due. Demo rows are never due: they exist at no provider. ``everything``
   (``sync --all``) takes every open object instead, still within the budget.
 * **The budget.** Per provider, the pass takes tokens from the ledger's shared bucket
   (``ledger.polling.take``: ``[polling] requests_per_second``, default 10, for every
-  process sharing the ledger together) — two per object (most plans make one or two
-  reads; a Payture bill one) — and checks only as many due objects as it got tokens
-  for. A quarter of them are the most overdue (so nothing waits for ever), the rest
-  the newest (what a payer is paying now). What a pass could not check stays due
-  (``report.deferred``). Every request actually sent is counted at the transport
-  (retries included); unused tokens go back, extra requests are charged. A 429 pauses
-  the provider for its ``Retry-After`` (at most 30 s) in this pass *and* in the
-  ledger, so no other process asks it before then either.
+  process sharing the ledger together) — one per bill, two per subscription — and
+  checks only as many due objects as it got tokens for. A quarter of them are the
+  most overdue (so nothing waits for ever), the rest the newest (what a payer is
+  paying now). What a pass could not check stays due (``report.deferred``). Every
+  request actually sent is counted at the transport (retries included); unused
+  tokens go back, extra requests (a link found paid needs a second read, a retry) are
+  charged, leaving the bucket in debt for later passes. A 429 stops the pass asking
+  that provider (its objects not asked yet stay due) and pauses it
+  for its ``Retry-After`` (at most 30 s) in the ledger, so no process asks it before
+  then either.
 * Each object is refreshed by the same plan a single ``billing.objects.refresh`` uses
   (:mod:`console.billing._observe`): status, new payments — every subscription
   charge since the last poll, found by tracking id (limit: the 10 newest per
@@ -46,8 +48,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import ssl
-import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -191,7 +192,7 @@ class Sync:
             chosen = await loop.run_in_executor(writer, self._choose, limit, everything, report)
             needed = {snapshot.record.provider for snapshot in chosen.snapshots}
             clients = AsyncClients.open(core.settings, needed, retry, concurrency)
-            run = _Pass(core.ledger, actor, clients, writer, concurrency, report)
+            run = _Pass(core.ledger, actor, clients, writer, concurrency, report, core.now)
             try:
                 await asyncio.gather(*(run.refresh(snapshot) for snapshot in chosen.snapshots))
             finally:
@@ -221,7 +222,7 @@ class Sync:
         module docstring), with the payment ids already recorded for each."""
         core = self._core
         ledger, now = core.ledger, core.now()
-        due = ledger.polling.due(now + _EVERYTHING if everything else now, limit=limit)
+        due = ledger.polling.due(now + (_EVERYTHING if everything else _SLACK), limit=limit)
         by_provider: dict[str, list[DueItem]] = {}
         for item in due:
             by_provider.setdefault(item.provider, []).append(item)
@@ -260,7 +261,7 @@ class Sync:
         """After the pass: the budget squared with what was sent, each checked object's
         next check stored, a provider's Retry-After shared with every process."""
         core = self._core
-        polling, now = core.ledger.polling, core.now()
+        polling, now = core.ledger.polling, chosen.now  # checks count from the pass's start
         for provider, granted in chosen.granted.items():
             sent = report.requests.get(provider, 0)
             if sent < granted:
@@ -272,6 +273,8 @@ class Sync:
         failed = {error.ref for error in report.errors}
         checks = []
         for snapshot in chosen.snapshots:
+            if snapshot.record.ref in run.skipped:
+                continue  # not asked: still due
             record = core.find(snapshot.record)
             if is_final(record.status):
                 continue
@@ -287,6 +290,9 @@ class Sync:
 
 #: ``everything``: a "now" so late that every open object is due.
 _EVERYTHING = timedelta(days=365 * 100)
+#: A check due this soon is made now: a link checked every 5 s by a Monitor refreshing
+#: every 5 s must not miss a pass because the timer fired a moment early.
+_SLACK = timedelta(seconds=1)
 #: The share of a pass's budget spent on the most overdue objects (the rest: newest).
 _OVERDUE_SHARE = 4
 
@@ -303,8 +309,10 @@ class _Chosen:
 
 
 def _cost(item: DueItem) -> int:
-    """Tokens an object's check may need: its plan's reads (a Payture bill: one)."""
-    return 1 if item.provider == Provider.PAYTURE else 2
+    """Tokens taken for an object's check: one for a bill (an unpaid link, APM payment or
+    Payture bill is one read; the second read of a link found paid is charged after the
+    pass), two for a subscription (its state, then its charges)."""
+    return 1 if item.object_type == ObjectType.BILL else 2
 
 
 def _by_urgency(items: list[DueItem], now: datetime) -> list[DueItem]:
@@ -443,6 +451,7 @@ class _Pass:
         writer: ThreadPoolExecutor,
         concurrency: int,
         report: SyncReport,
+        clock: Callable[[], datetime],
     ) -> None:
         self.ledger = ledger
         self.actor = actor
@@ -450,13 +459,18 @@ class _Pass:
         self.writer = writer
         self.slots = asyncio.Semaphore(concurrency)
         self.report = report
-        self.paused_until = 0.0
+        self.clock = clock
         self.paused: dict[str, datetime] = {}  # provider -> its Retry-After, for the ledger
+        self.skipped: set[str] = set()  # refs not asked: their provider said to wait
 
     async def refresh(self, snapshot: Snapshot) -> None:
         record = snapshot.record
         try:
             async with self.slots:
+                if str(record.provider) in self.paused:  # a 429 came meanwhile: wait
+                    self.skipped.add(record.ref)
+                    self.report.deferred += 1
+                    return
                 seen = await self._observe(snapshot)
             if has_news(record, seen):
                 change = await asyncio.get_running_loop().run_in_executor(
@@ -480,21 +494,16 @@ class _Pass:
         self.report.warnings.extend(f"{change.ref}: {w}" for w in change.warnings)
 
     async def _observe(self, snapshot: Snapshot) -> Observation:
-        for attempt in (1, 2):
-            delay = self.paused_until - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            try:
-                return await run_plan_async(plan_for(snapshot), self.clients)
-            except RateLimited as exc:
-                wait = min(exc.retry_after or 1.0, MAX_RATE_LIMIT_PAUSE)
-                self.paused_until = max(self.paused_until, time.monotonic() + wait)
-                until = utc_now() + timedelta(seconds=wait)
-                provider = str(snapshot.record.provider)
-                self.paused[provider] = max(self.paused.get(provider, until), until)
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        try:
+            return await run_plan_async(plan_for(snapshot), self.clients)
+        except RateLimited as exc:
+            # The provider said how long to wait: nothing more is asked of it in this pass,
+            # and the ledger keeps every process from asking before then.
+            wait = min(exc.retry_after or 1.0, MAX_RATE_LIMIT_PAUSE)
+            until = self.clock() + timedelta(seconds=wait)
+            provider = str(snapshot.record.provider)
+            self.paused[provider] = max(self.paused.get(provider, until), until)
+            raise
 
     def _record(self, record: Record, seen: Observation) -> Change:
         return record_observation(self.ledger, record, seen, source="poll", actor=self.actor)

@@ -3,6 +3,7 @@ highlighted, pause, and a provider check through a real sandbox."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -228,7 +229,8 @@ def test_refresh_now_asks_the_provider_and_announces_the_payment(use_ledger, tmp
     assert row["status"] == "🔵 pending"
     assert any(c.value.startswith("Providers: 1 due checked") for c in at.caption)
     # Checked this moment; a link a minute old is next due within the Monitor's 5 s.
-    assert row["checked"].endswith(" s ago") and row["next check"] in ("in 4 s", "in 5 s")
+    assert row["checked"].endswith(" s ago")
+    assert re.fullmatch(r"in [1-5] s|due now", row["next check"])  # however slow the machine
 
     paid = httpx.post(
         f"http://127.0.0.1:{sandbox}/__sandbox/checkouts/{made.bill.token}/pay",

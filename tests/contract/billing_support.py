@@ -42,13 +42,19 @@ LEDGER_TABLES = ("bills", "subscriptions", "payments", "status_events", "audit_l
 
 
 class Clock:
-    """The real time plus an offset the test moves forward."""
+    """The real time plus an offset the test moves forward; or, once :meth:`freeze`
+    is called, a time that moves only when the test moves it (tests about schedules
+    and budgets must not depend on how fast the machine runs)."""
 
     def __init__(self) -> None:
         self.offset = timedelta()
+        self.frozen: datetime | None = None
 
     def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+        return (self.frozen or datetime.now(UTC)) + self.offset
+
+    def freeze(self) -> None:
+        self.frozen = datetime.now(UTC)
 
     def advance(self, **delta: float) -> None:
         self.offset += timedelta(**delta)
@@ -140,15 +146,17 @@ def open_desk(
     *,
     read_timeout: float = 10.0,
     webhooks_url: str = CLOSED_PORT_URL,
+    env: dict[str, str] | None = None,
     **billing_options: Any,
 ) -> Iterator[Desk]:
     """A Desk over the sandbox at ``url`` with a fresh ledger; closes everything after.
 
     The Billing gets private provider clients (their own connection pools, no
     waiting between retries) with ``read_timeout``; providers are told to notify
-    ``webhooks_url`` (by default a closed port: status by polling only).
+    ``webhooks_url`` (by default a closed port: status by polling only); ``env`` adds
+    MERCHANT_CONSOLE_* settings.
     """
-    settings = sandbox_settings(url, MERCHANT_CONSOLE_WEBHOOKS_URL=webhooks_url)
+    settings = sandbox_settings(url, MERCHANT_CONSOLE_WEBHOOKS_URL=webhooks_url, **(env or {}))
     options = {"read_timeout": read_timeout, "connect_timeout": 2.0, "retry": NO_WAIT}
     bepaid = BepaidClient(settings.bepaid, transport=httpx.HTTPTransport(verify=_TLS), **options)
     beyag = BeyagClient(settings.bepaid, transport=httpx.HTTPTransport(verify=_TLS), **options)

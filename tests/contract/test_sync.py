@@ -39,6 +39,7 @@ def link(desk, amount="5"):
 
 
 def test_one_pass_records_every_change_at_every_provider(desk):
+    desk.clock.freeze()  # "a moment ago" below must not depend on the machine's speed
     links = [link(desk, str(n)) for n in (1, 2, 3)]
     apms = [
         desk.billing.apm_payments.create(
@@ -95,12 +96,16 @@ def test_failing_object_is_reported_while_the_others_are_refreshed(desk):
     assert "1 errors" in report.summary() and broken.ref in report.summary()
 
 
-def test_rate_limit_pauses_the_pass_and_the_object_is_tried_again(desk):
+def test_a_rate_limit_is_waited_out_and_the_object_asked_again_after_it(desk):
     created = link(desk)
     desk.pay_checkout(created.bill.token)
     desk.fault(method="GET", path=f"/ctp/api/checkouts/{created.bill.token}",
                kind="rate_limit", retry_after=1)  # fmt: skip
     # One attempt per request, so the 429 reaches the pass instead of the client's retries.
+    limited = desk.billing.sync.refresh_open(retry=RetryPolicy(attempts=1))
+    assert [error.error for error in limited.errors] == ["RateLimited"]
+    assert desk.ledger.polling.paused_until("bepaid") is not None
+    desk.clock.advance(seconds=5)  # past the Retry-After, and the link is due again
     report = desk.billing.sync.refresh_open(retry=RetryPolicy(attempts=1))
     assert report.ok and [c.ref for c in report.changes] == [created.ref]
 

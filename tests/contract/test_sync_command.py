@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from console import cli
 from console.billing import PayLinkDraft
-from console.ledger import Ledger
+from console.ledger import Checked, Ledger
 from console.status import BillStatus
 from tests.contract.billing_support import CLOSED_PORT_URL, NO_FILE, OPERATOR, open_desk
 
@@ -69,3 +71,20 @@ def test_every_must_be_positive(desk, capsys, every):
 def test_unusable_ledger_path_is_a_clear_error(desk, tmp_path, capsys):
     assert cli.main(["sync", "--ledger", str(tmp_path)]) == 2  # a directory, not a file
     assert "directory" in capsys.readouterr().err
+
+
+def test_all_asks_about_objects_that_are_not_due_yet(desk, capsys):
+    created = desk.billing.pay_links.create(
+        OPERATOR, PayLinkDraft(amount="3", currency="EUR", description="x")
+    )
+    assert cli.main(["sync", "--ledger", str(desk.ledger.path)]) == 0
+    later = datetime.now(UTC) + timedelta(hours=1)  # the schedule says: not before an hour
+    desk.ledger.polling.record([Checked("bill", created.bill.id, None, later)])
+    desk.pay_checkout(created.bill.token)
+    assert cli.main(["sync", "--ledger", str(desk.ledger.path)]) == 0  # nothing due
+    assert cli.main(["sync", "--all", "--ledger", str(desk.ledger.path)]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert "sync: 1 due checked" in out[0] and "sync: 0 due checked" in out[1]
+    assert "sync: 1 due checked" in out[2] and "1 status changes" in out[2]
+    with Ledger(desk.ledger.path) as ledger:
+        assert ledger.get_bill(created.bill.id).status == BillStatus.PAID

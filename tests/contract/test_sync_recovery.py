@@ -25,6 +25,7 @@ def desk(sandbox_url, tmp_path):
     ids=["503", "500", "429"],
 )
 def test_payment_made_during_a_burst_is_recorded_after_it(desk, burst):
+    desk.clock.freeze()  # "not due yet" below must not depend on the machine's speed
     links = [
         desk.billing.pay_links.create(
             OPERATOR, PayLinkDraft(amount=f"{n}", currency="EUR", description="x")
@@ -35,8 +36,12 @@ def test_payment_made_during_a_burst_is_recorded_after_it(desk, burst):
         desk.pay_checkout(created.bill.token)  # the payers pay while the API misbehaves
     desk.fault(method="GET", path="^/ctp/api/checkouts/", count=1000, **burst)
 
-    during = desk.billing.sync.refresh_open(retry=NO_WAIT)
-    assert {error.ref for error in during.errors} == {created.ref for created in links}
+    during = desk.billing.sync.refresh_open(retry=NO_WAIT, concurrency=1)
+    failed = {error.ref for error in during.errors}
+    if burst["kind"] == "rate_limit":  # told to wait: the rest of the provider's links wait
+        assert len(failed) == 1 and during.deferred == 2
+    else:
+        assert failed == {created.ref for created in links}
     assert all(m.message for m in during.errors)  # each says what went wrong
     assert {desk.ledger.get_bill(c.bill.id).status for c in links} == {BillStatus.PENDING}
 
