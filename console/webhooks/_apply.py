@@ -191,10 +191,10 @@ def _apply_transaction(ledger: Ledger, notice: TransactionNotice) -> Verdict:
         return Verdict(
             "mismatch", f"{billed} {reported} as paid; bill marked mismatch, {note}", **found
         )
+    detail = f"notification: transaction {notice.uid}"
     changed = ledger.record_bill_status(
-        bill.id, notice.status, notice.native_status, "webhook", at=at,
-        detail=f"notification: transaction {notice.uid}",
-    )  # fmt: skip
+        bill.id, notice.status, notice.native_status, "webhook", at=at, detail=detail
+    )
     if notice.status is BillStatus.PAID:
         changed = _record_charge(ledger, bill, notice) or changed
     if bill.provider_id is None:
@@ -329,8 +329,8 @@ def _apply_subscription(ledger: Ledger, notice: SubscriptionNotice) -> Verdict:
     if stale is not None:
         if changed:  # only its charge can have been recorded
             uid = charge.uid if charge else "-"
-            return Verdict("applied", f"its charge {uid} is recorded, its state is not: {stale}",
-                           **found)  # fmt: skip
+            said = f"its charge {uid} is recorded, its state is not: {stale}"
+            return Verdict("applied", said, **found)
         return Verdict("stale", stale, **found)
     return _outcome(changed, reported=notice.status, current=sub.status, **found)
 

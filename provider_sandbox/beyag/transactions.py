@@ -55,9 +55,8 @@ OUTCOMES: dict[str, tuple[str, str, str]] = {
     "expired": ("expired", "Transaction expired", "The payment was not made before expired_at"),
 }
 
-BILLING_ADDRESS_FIELDS = (
-    "first_name", "middle_name", "last_name", "country", "city", "zip", "address", "phone",
-)  # fmt: skip
+_NAME_FIELDS = ("first_name", "middle_name", "last_name")
+BILLING_ADDRESS_FIELDS = (*_NAME_FIELDS, "country", "city", "zip", "address", "phone")
 
 
 def receipt_hash(sandbox: Sandbox, uid: str) -> str:

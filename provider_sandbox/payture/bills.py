@@ -121,9 +121,8 @@ def seed(sandbox: Sandbox) -> None:
             "INSERT OR IGNORE INTO payture_bills (bill_id, session_id, product_id, user_id, "
             "extended, created_by, amount, currency, status, created_at) "
             "VALUES (?, ?, ?, ?, '{}', 'seed', ?, ?, 'PENDING', ?)",
-            (bill_id, session_id, item.id, user_id, item.price, item.currency,
-             iso(sandbox.now())),
-        )  # fmt: skip
+            (bill_id, session_id, item.id, user_id, item.price, item.currency, iso(sandbox.now())),
+        )
 
 
 def products(sandbox: Sandbox) -> list[dict[str, Any]]:
