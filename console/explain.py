@@ -26,13 +26,13 @@ Decisions:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal, cast
 from zoneinfo import ZoneInfo
 
 from console.billing import CREATING_GRACE
-from console.ledger import Bill, Payment, StatusEvent, Subscription
+from console.ledger import Attempt, Bill, Payment, StatusEvent, Subscription
 from console.money import format_money
 from console.status import BillStatus, SubscriptionStatus
 
@@ -92,9 +92,13 @@ def explain(
     *,
     now: datetime | None = None,
     tz: ZoneInfo | str = "UTC",
+    attempts: Sequence[Attempt] = (),
 ) -> Explanation:
-    """Explain ``record`` given its status ``history`` (oldest first) and ``payments``."""
-    context = _Context(record, list(history), list(payments), now or datetime.now(UTC), tz)
+    """Explain ``record`` given its status ``history`` (oldest first), ``payments`` and
+    what the provider said about each try to pay (``attempts``, oldest first)."""
+    context = _Context(
+        record, list(history), list(payments), now or datetime.now(UTC), tz, list(attempts)
+    )
     status = str(record.status)
     if is_bill(record):
         return _BILL[BillStatus(status)](context)
@@ -113,6 +117,7 @@ class _Context:
     payments: list[Payment]
     now: datetime
     tz: ZoneInfo | str
+    attempts: list[Attempt] = field(default_factory=list)
 
     def at(self, moment: datetime | None) -> str:
         return "an unknown time" if moment is None else local_time(moment, self.tz)
@@ -139,6 +144,21 @@ class _Context:
     @property
     def refunded(self) -> int:
         return -sum(p.amount for p in self.payments if p.kind == "refund")
+
+    @property
+    def why_failed(self) -> str:
+        """`` — Do not honor (F.0002); 3-D Secure failed; visa ·· 0019`` from the newest
+        attempt that failed, or empty when the provider said nothing."""
+        failed = [a for a in self.attempts if a.failed]
+        if not failed:
+            return ""
+        last = failed[-1]
+        bits = [last.reason] if last.reason else []
+        if last.three_ds and last.three_ds != "successful":
+            bits.append(f"3-D Secure {last.three_ds}")
+        if last.card:
+            bits.append(f"card {last.card}")
+        return f" — {'; '.join(bits)}" if bits else ""
 
     @property
     def entered_status(self) -> StatusEvent | None:
@@ -200,7 +220,11 @@ def _bill_pending(c: _Context) -> Explanation:
         unpaid = "The customer has not paid yet"
     if expires_at is None:
         happened = f"{unpaid} ({c.billed}, issued {duration_words(c.now - bill.created_at)} ago)."
-        return Explanation("info", happened, f"Resend the {c.what} or wait for the payment.")
+        return Explanation(
+            "info",
+            happened,
+            f"Send the {c.what} again (Pay links & forms) or wait for the payment.",
+        )
     left = expires_at - c.now
     if left.total_seconds() <= 0:
         happened = (
@@ -214,7 +238,9 @@ def _bill_pending(c: _Context) -> Explanation:
         )
     happened = f"{unpaid}; the {c.what} expires in {about}{duration_words(left)}."
     tone: Tone = "warning" if left <= SOON else "info"
-    return Explanation(tone, happened, f"Resend the {c.what} or create a new one.")
+    return Explanation(
+        tone, happened, f"Send the {c.what} again (Pay links & forms) or create a new one."
+    )
 
 
 def _bill_paid(c: _Context) -> Explanation:
@@ -254,12 +280,19 @@ def _bill_failed(c: _Context) -> Explanation:
             "Nobody could pay it and nothing was charged."
         )
         return Explanation("error", happened, f"Fix the details and create a new {c.what}.")
-    happened = f"The payment of {c.billed} failed{c.reason()}; nothing was charged."
-    return Explanation(
-        "error",
-        happened,
-        f"Ask the customer to try again with another card or method, or create a new {c.what}.",
-    )
+    why = c.why_failed or c.reason()
+    happened = f"The payment of {c.billed} failed{why}; nothing was charged."
+    if any(a.three_ds == "failed" for a in c.attempts):
+        step = (
+            "The payer did not pass the bank's 3-D Secure check: ask them to confirm the "
+            f"payment in their bank's app, then create a new {c.what} (New payment)."
+        )
+    else:
+        step = (
+            f"Create a new {c.what} (New payment) and ask the customer to pay it with "
+            "another card or method."
+        )
+    return Explanation("error", happened, step)
 
 
 def _bill_expired(c: _Context) -> Explanation:
@@ -346,7 +379,9 @@ def _sub_pending(c: _Context) -> Explanation:
         f"is still pending, {age} after the subscription was created."
     )
     return Explanation(
-        "info", happened, "Send the subscription link again, or create a new subscription."
+        "info",
+        happened,
+        "Send the subscription's pay link again (Subscriptions), or create a new subscription.",
     )
 
 
@@ -369,13 +404,13 @@ def _sub_active(c: _Context) -> Explanation:
 
 def _sub_past_due(c: _Context) -> Explanation:
     happened = (
-        f"The last renewal of {c.billed} failed{c.reason()}; bePaid is retrying the charge "
-        f"({_paid_so_far(c)})."
+        f"The last renewal of {c.billed} failed{c.why_failed or c.reason()}; bePaid is "
+        f"retrying the charge ({_paid_so_far(c)})."
     )
     return Explanation(
         "warning",
         happened,
-        "Ask the customer to top up or update their card; bePaid retries automatically and "
+        "Ask the customer to top up their card: bePaid retries the charge automatically and "
         "ends the subscription after the last attempt.",
     )
 
@@ -383,11 +418,15 @@ def _sub_past_due(c: _Context) -> Explanation:
 def _sub_failed(c: _Context) -> Explanation:
     sub = c.subscription
     if sub.paid_cycles == 0 and not c.payments:
-        happened = f"The first charge failed{c.reason()}, so the subscription never started."
+        why = c.why_failed or c.reason()
+        happened = f"The first charge failed{why}, so the subscription never started."
     else:
-        happened = f"Ended: the renewals failed after {_paid_so_far(c)}{c.reason()}."
+        why = c.why_failed or c.reason()
+        happened = f"Ended: the renewals failed after {_paid_so_far(c)}{why}."
     return Explanation(
-        "error", happened, "Contact the customer to subscribe again with another card."
+        "error",
+        happened,
+        "Ask the customer for another card, then create a new subscription (Subscriptions).",
     )
 
 

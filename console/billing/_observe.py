@@ -39,6 +39,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from console.ledger import Bill, Subscription
 from console.providers import (
+    AttemptFacts,
     BeyagPayment,
     Checkout,
     PayForm,
@@ -155,6 +156,8 @@ class Observation:
     cancel: tuple[str, datetime | None] | None = None
     warnings: list[str] = field(default_factory=list)
     unconfirmed: bool = False
+    #: What the provider said about each try to pay it saw (why one failed).
+    attempts: list[AttemptFacts] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,12 +211,19 @@ def card_link_plan(snapshot: Snapshot) -> Plan:
         if checkout.expires_at and checkout.expires_at != bill.expires_at:
             seen.ids.expires_at = checkout.expires_at
         uid = checkout.transaction_uid
+        if checkout.attempt is not None:
+            seen.attempts.append(checkout.attempt)
         if checkout.status == BillStatus.PAID and uid:
             seen.ids.provider_id = uid
             if uid not in snapshot.known_payments:
                 paid_uid: str = uid
                 transaction: Transaction = yield Ask(lambda p: p.bepaid.get_transaction(paid_uid))
                 _add_transaction(seen, transaction, snapshot.now)
+        elif checkout.status == BillStatus.FAILED and uid and bill.status != BillStatus.FAILED:
+            # Once, as it fails: the transaction says why (code, 3-D Secure, card).
+            failed_uid: str = uid
+            transaction = yield Ask(lambda p: p.bepaid.get_transaction(failed_uid))
+            _add_transaction(seen, transaction, snapshot.now)
         return seen
     if bill.provider_id:
         uid = bill.provider_id
@@ -284,6 +294,8 @@ def payture_plan(snapshot: Snapshot) -> Plan:
 
 def _beyag_observation(payment: BeyagPayment, now: datetime) -> Observation:
     seen = Observation(status=payment.status, native_status=payment.native_status)
+    if payment.facts is not None:
+        seen.attempts.append(payment.facts)
     _unknown_native(seen, payment.status, payment.native_status, "payment")
     if payment.status == BillStatus.PAID and payment.amount > 0:
         at = payment.paid_at or payment.created_at or now  # undated: when it was seen
@@ -295,6 +307,8 @@ def _beyag_observation(payment: BeyagPayment, now: datetime) -> Observation:
 
 
 def _add_transaction(seen: Observation, transaction: Transaction, now: datetime) -> None:
+    if transaction.facts is not None:
+        seen.attempts.append(transaction.facts)
     if transaction.status == BillStatus.PAID and transaction.amount > 0:
         at = transaction.paid_at or transaction.created_at or now
         seen.payments.append(
@@ -321,6 +335,11 @@ def subscription_plan(snapshot: Snapshot) -> Plan:
     if found.status == SubscriptionStatus.CANCELED:
         seen.cancel = (found.cancel_reason or "Canceled at bePaid.", found.cancelled_at)
     last = found.last_transaction
+    if last is not None and last.native_status != "successful":
+        # A failed charge says why in its message (past_due: the card was declined).
+        seen.attempts.append(
+            AttemptFacts(last.uid, last.native_status, last.created_at, last.message)
+        )
     cycles_moved = (found.paid_billing_cycles or 0) != sub.paid_cycles
     if (
         last is not None
@@ -347,6 +366,8 @@ def _add_charges(
     charges = tuple(t for t in charges if t.is_charge)  # refunds share the tracking id
     new = [t for t in charges if t.uid not in known]
     for transaction in new:
+        if transaction.facts is not None:
+            seen.attempts.append(transaction.facts)
         if transaction.status == BillStatus.PAID and transaction.amount > 0:
             at = transaction.paid_at or transaction.created_at or now
             seen.payments.append(

@@ -14,13 +14,14 @@ keeps a bulk sync of thousands of unchanged objects off the writer's lock.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from console.auth import Actor
 from console.billing._observe import Observation
 from console.billing._results import Change, form_data
 from console.errors import ValidationError
-from console.ledger import Bill, ConflictingPayment, Ledger, Subscription
+from console.ledger import Attempt, Bill, ConflictingPayment, Ledger, Subscription
 from console.providers import PayForm
 from console.status import BillStatus, SubscriptionStatus
 from console.vocabulary import ObjectType
@@ -62,6 +63,25 @@ def record_observation(
                 )
             except (ConflictingPayment, ValidationError) as exc:
                 warnings.append(f"Payment {payment.txn_id} not recorded: {exc.message}")
+        ledger.attempts.record(
+            Attempt(
+                object_type=object_type,
+                object_id=record.id,
+                provider=record.provider,
+                provider_uid=facts.uid,
+                native_status=facts.native_status,
+                at=facts.at or datetime.now(UTC),
+                message=facts.message,
+                code=facts.code,
+                friendly_message=facts.friendly_message,
+                three_ds=facts.three_ds,
+                card_brand=facts.card_brand,
+                card_last4=facts.card_last4,
+                method=facts.method,
+                source=source,
+            )
+            for facts in seen.attempts
+        )
         status_changed = _record_status(ledger, record, seen, source)
         if not is_bill and seen.schedule is not None:
             schedule = seen.schedule
@@ -112,10 +132,16 @@ def unchanged(record: Bill | Subscription, seen: Observation) -> Change:
     )
 
 
+#: Native statuses of an attempt still under way (nothing to explain yet).
+_OPEN_ATTEMPT = frozenset({"incomplete", "pending", "processing", "new"})
+
+
 def has_news(record: Bill | Subscription, seen: Observation) -> bool:
     """Whether ``seen`` could change anything recorded for ``record`` (as last read)."""
     if seen.payments or (seen.cancel is not None and record.status.value != "canceled"):
         return True
+    if any(attempt.native_status not in _OPEN_ATTEMPT for attempt in seen.attempts):
+        return True  # an attempt that ended: its reason is worth a write (stored once)
     if seen.status is not None and seen.status != record.status:
         return True
     if (

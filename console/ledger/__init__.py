@@ -22,6 +22,7 @@ The ledger knows SQLite and nothing about HTTP or Streamlit.
 
 from __future__ import annotations
 
+from console.ledger._attempts import Attempt
 from console.ledger._bulk import BULK_TABLES
 from console.ledger._errors import ConflictingPayment, DuplicateTrackingId, UnknownRecord
 from console.ledger._ledger import Ledger
@@ -68,6 +69,7 @@ __all__ = [
     "SESSION_METHODS",
     "SOURCES",
     "VERDICTS",
+    "Attempt",
     "AuditEntry",
     "Bill",
     "Bucket",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+from console.ledger._attempts import Attempts
 from console.ledger._audit import AuditWrites
 from console.ledger._base import BUSY_TIMEOUT
 from console.ledger._bills import BillWrites
@@ -39,10 +40,11 @@ class Ledger(
     thread: each thread gets its own connection. Group writes that belong
     together in ``with ledger.write():``.
 
-    Four parts have their own names: ``ledger.sessions`` (sign-in sessions),
+    Five parts have their own names: ``ledger.sessions`` (sign-in sessions),
     ``ledger.idempotency`` (submitted forms' keys), ``ledger.refunds`` (refund
-    attempts and refunds) and ``ledger.polling`` (the polling schedule and the
-    per-provider request budget).
+    attempts and refunds), ``ledger.polling`` (the polling schedule and the
+    per-provider request budget) and ``ledger.attempts`` (what providers said about
+    each try to pay).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = BUSY_TIMEOUT) -> None:
@@ -51,3 +53,4 @@ class Ledger(
         self.idempotency = IdempotencyKeys(self)
         self.refunds = Refunds(self)
         self.polling = Polling(self)
+        self.attempts = Attempts(self)

@@ -386,6 +386,38 @@ def _v7_polling(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+_V8_SQL = """
+CREATE TABLE attempts (
+    id INTEGER PRIMARY KEY,
+    object_type TEXT NOT NULL CHECK (object_type IN ('bill', 'subscription')),
+    object_id INTEGER NOT NULL,
+    provider TEXT NOT NULL,
+    provider_uid TEXT NOT NULL,
+    native_status TEXT,
+    message TEXT,
+    code TEXT,
+    friendly_message TEXT,
+    three_ds TEXT,
+    card_brand TEXT,
+    card_last4 TEXT CHECK (card_last4 IS NULL OR (length(card_last4) = 4
+                                                   AND card_last4 NOT GLOB '*[^0-9]*')),
+    method TEXT,
+    source TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (provider, provider_uid)
+);
+CREATE INDEX attempts_object ON attempts (object_type, object_id, at);
+"""
+
+
+def _v8_attempts(db: sqlite_utils.Database) -> None:
+    """What providers said about each try to pay: message, code, 3-D Secure, card brand
+    and last four digits (never more), payment method."""
+    for statement in split_statements(_V8_SQL):
+        db.execute(statement)
+
+
 def _rebuild(db: sqlite_utils.Database, table: str, change: Callable[[str], str]) -> None:
     """Rebuild ``table`` from its own DDL as ``change`` rewrites it, keeping rows and
     indexes (SQLite's documented steps; :func:`migrate` runs them with foreign keys off)."""
@@ -435,6 +467,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "time of the newest subscription notice applied", _v5_last_notice_at),
     Migration(6, "refunds: attempts, links to their charge, partially_refunded", _v6_refunds),
     Migration(7, "polling schedule and per-provider request budget", _v7_polling),
+    Migration(8, "attempts: why a payment failed, in the provider's words", _v8_attempts),
 )
 
 #: The schema version this console writes.

@@ -43,6 +43,7 @@ from console.providers.errors import (
 )
 from console.providers.http import close_shared_clients
 from console.providers.models import (
+    AttemptFacts,
     BeyagPayment,
     BillExtras,
     Checkout,
@@ -74,6 +75,7 @@ __all__ = [
     "AsyncBepaidClient",
     "AsyncBeyagClient",
     "AsyncPaytureClient",
+    "AttemptFacts",
     "AuthenticationFailed",
     "BepaidClient",
     "BeyagClient",

@@ -13,12 +13,14 @@ Shapes follow provider-docs/bepaid-subscriptions.ru.txt and bePaid's public docs
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from console.errors import ValidationError
 from console.providers import wire
 from console.providers.models import (
+    AttemptFacts,
     Checkout,
     CheckoutLink,
     Customer,
@@ -33,6 +35,9 @@ from console.providers.models import (
     Transaction,
 )
 from console.status import BillStatus, SubscriptionStatus
+
+#: The only part of a card number the console keeps.
+_LAST4 = re.compile(r"[0-9]{4}")
 
 INTERVAL_UNITS = ("hour", "day", "month")
 
@@ -280,6 +285,7 @@ def checkout_of(body: Any) -> Checkout:
         transaction_uid=wire.opt_text(payment, "uid"),
         message=wire.opt_text(checkout, "message"),
         raw=checkout,
+        attempt=attempt_facts(payment) if payment else None,
     )
 
 
@@ -309,7 +315,33 @@ def transaction_fields(tx: dict[str, Any], api: str) -> dict[str, Any]:
 
 
 def transaction_of(data: Any) -> Transaction:
-    return Transaction(**transaction_fields(wire.obj(data, "the transaction"), "transaction"))
+    tx = wire.obj(data, "the transaction")
+    return Transaction(**transaction_fields(tx, "transaction"), facts=attempt_facts(tx))
+
+
+def attempt_facts(tx: dict[str, Any]) -> AttemptFacts | None:
+    """Why a card transaction or alternative payment ended as it did: message, processing
+    code, friendly message, 3-D Secure status, card brand and last four digits (a
+    ``last_4`` that is not four digits is dropped: no more of a card is ever kept),
+    payment method. None when it has no uid or status."""
+    uid, native = tx.get("uid"), tx.get("status")
+    if not isinstance(uid, str) or not uid or not isinstance(native, str):
+        return None
+    card = wire.inner(tx, "credit_card")
+    last4 = card.get("last_4")
+    verification = wire.inner(tx, "three_d_secure_verification")
+    return AttemptFacts(
+        uid=uid,
+        native_status=native,
+        at=wire.timestamp(tx.get("updated_at")) or wire.timestamp(tx.get("created_at")),
+        message=wire.opt_text(tx, "message"),
+        code=wire.opt_text(tx, "code"),
+        friendly_message=wire.opt_text(tx, "friendly_message"),
+        three_ds=wire.opt_text(verification, "status"),
+        card_brand=wire.opt_text(card, "brand"),
+        card_last4=last4 if isinstance(last4, str) and _LAST4.fullmatch(last4) else None,
+        method=wire.opt_text(tx, "payment_method_type") or wire.opt_text(tx, "method_type"),
+    )
 
 
 def one_transaction(body: Any) -> Transaction:

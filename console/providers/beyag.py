@@ -25,7 +25,7 @@ from console.config import BepaidSettings
 from console.providers import wire
 from console.providers.base import AsyncClientBase, ClientBase
 from console.providers.bepaid import Shop
-from console.providers.bepaid_wire import transaction_fields
+from console.providers.bepaid_wire import attempt_facts, transaction_fields
 from console.providers.errors import NotFound
 from console.providers.http import Parser
 from console.providers.models import BeyagPayment, FormField, NewApmPayment, NewRefund, PayForm
@@ -98,6 +98,7 @@ def payment_of(data: Any) -> BeyagPayment:
     tx = wire.obj(data, "the transaction")
     return BeyagPayment(
         **transaction_fields(tx, "beyag"),
+        facts=attempt_facts(tx),
         method_type=wire.opt_text(tx, "method_type"),
         receipt_url=wire.opt_text(tx, "receipt_url"),
         form=form_of(tx.get("form")),

@@ -186,6 +186,25 @@ class CheckoutLink:
 
 
 @dataclass(frozen=True, slots=True)
+class AttemptFacts:
+    """What a provider said about one try to pay — why it ended as it did.
+
+    ``card_last4`` is the only part of a card number kept (four digits, or None).
+    """
+
+    uid: str
+    native_status: str
+    at: datetime | None
+    message: str | None
+    code: str | None = None  # bePaid's processing code, e.g. F.0002
+    friendly_message: str | None = None  # bePaid API v3: the sentence for the payer
+    three_ds: str | None = None  # the 3-D Secure verification's status
+    card_brand: str | None = None
+    card_last4: str | None = None
+    method: str | None = None  # credit_card, erip, ...
+
+
+@dataclass(frozen=True, slots=True)
 class Checkout:
     """A hosted checkout as ``GET /ctp/api/checkouts/{token}`` reports it.
 
@@ -208,6 +227,7 @@ class Checkout:
     transaction_uid: str | None
     message: str | None
     raw: dict[str, Any] = field(repr=False, compare=False)
+    attempt: AttemptFacts | None = field(default=None, compare=False)  # the latest try
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +248,7 @@ class Transaction:
     paid_at: datetime | None
     parent_uid: str | None  # a refund's, capture's or void's payment
     raw: dict[str, Any] = field(repr=False, compare=False)
+    facts: AttemptFacts | None = field(default=None, compare=False)
 
     @property
     def is_charge(self) -> bool:
@@ -294,6 +315,7 @@ class BeyagPayment:
     expired_at: datetime | None
     parent_uid: str | None  # a refund's payment
     raw: dict[str, Any] = field(repr=False, compare=False)
+    facts: AttemptFacts | None = field(default=None, compare=False)
 
     @property
     def is_charge(self) -> bool:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from console.auth import Actor
@@ -92,6 +92,7 @@ class Finished:
     amount: int
     currency: str
     at: datetime
+    why: str = ""  # the provider's words when it failed (the newest attempt)
 
 
 @dataclass(frozen=True)
@@ -233,7 +234,19 @@ def recently_finished(
         if kind is not None and finished.kind != kind:
             continue
         found.append(finished)
-    return found
+    return _with_reasons(ledger, found)
+
+
+def _with_reasons(ledger: Ledger, found: list[Finished]) -> list[Finished]:
+    """Failed items get the provider's words for why (their newest attempt)."""
+    failed = [f for f in found if f.status in ("failed", "past_due", "error", "mismatch")]
+    reasons: dict[str, str] = {}
+    for object_type in ("bill", "subscription"):
+        ids = [int(f.ref[1:]) for f in failed if f.object_type == object_type]
+        for object_id, attempt in ledger.attempts.latest(object_type, ids).items():
+            if attempt.failed and attempt.reason:
+                reasons[f"{'B' if object_type == 'bill' else 'S'}{object_id}"] = attempt.reason
+    return [replace(f, why=reasons.get(f.ref, "")) for f in found]
 
 
 #: Which refunds belong to a kind filter: card pay links are bePaid bills, APM payments

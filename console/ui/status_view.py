@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from console.explain import Explanation, duration_words
-from console.ledger import Payment, RefundRow, StatusEvent
+from console.ledger import Attempt, Payment, RefundRow, StatusEvent
 from console.money import format_money
 from console.ui.tables import REFUND_WORDS
 from console.ui.text import plain
@@ -173,6 +173,23 @@ def payment_rows(payments: Iterable[Payment], tz: str) -> list[dict[str, str]]:
     ]
 
 
+def attempt_rows(attempts: Iterable[Attempt], tz: str) -> list[dict[str, str]]:
+    """Each try to pay, oldest first: the provider's outcome and its words, the 3-D Secure
+    check, the card (brand and last four digits only) and the method."""
+    return [
+        {
+            f"when ({tz})": local_time(attempt.at, tz),
+            "outcome": plain(attempt.native_status),
+            "why (the provider's words)": plain(attempt.reason),
+            "3-D Secure": plain(attempt.three_ds),
+            "card": plain(attempt.card),
+            "method": plain(attempt.method),
+            "provider transaction": plain(attempt.provider_uid),
+        }
+        for attempt in attempts
+    ]
+
+
 def highlight_rows(rows: Sequence[dict[str, Any]], marked: set[str], *, key: str = "ref") -> Any:
     """A pandas Styler of ``rows`` with the rows whose ``key`` is in ``marked`` highlighted."""
     import pandas as pd
@@ -211,6 +228,14 @@ def render_timeline(
         st.caption("No status events recorded.")
         return
     st.table(timeline_rows(events, tz, refunds))
+
+
+def render_attempts(attempts: Sequence[Attempt], tz: str) -> None:
+    """What the provider said about each try to pay (nothing when it said nothing)."""
+    if not attempts:
+        return
+    st.subheader("Attempts")
+    st.table(attempt_rows(attempts, tz))
 
 
 def render_payments(payments: Sequence[Payment], tz: str) -> None:

@@ -58,7 +58,16 @@ from datetime import UTC, datetime
 from typing import TypedDict
 
 from console.errors import ValidationError
-from console.ledger import Bill, ConflictingPayment, Ledger, Payment, Subscription, to_ms
+from console.ledger import (
+    Attempt,
+    Bill,
+    ConflictingPayment,
+    Ledger,
+    Payment,
+    Subscription,
+    to_ms,
+)
+from console.providers import AttemptFacts
 from console.status import BillStatus, SubscriptionStatus
 from console.webhooks._notices import Notice, SubscriptionNotice, TransactionNotice
 
@@ -168,6 +177,8 @@ def _apply_transaction(ledger: Ledger, notice: TransactionNotice) -> Verdict:
         return Verdict("error", f"status {notice.native_status!r} has no console mapping", **found)
     if problem := _transaction_problem(bill, notice):
         return Verdict("mismatch", problem, **found)
+    # Why it ended as it did is kept whatever the verdict (it changes no status).
+    _record_attempt(ledger, "bill", bill.id, bill.provider, notice.facts)
     at = notice.happened_at
     same_money = (notice.amount, notice.currency) == (bill.amount, bill.currency)
     if not same_money:
@@ -200,6 +211,31 @@ def _apply_transaction(ledger: Ledger, notice: TransactionNotice) -> Verdict:
     if bill.provider_id is None:
         ledger.attach_provider_ids(bill.id, provider_id=notice.uid)
     return _outcome(changed, reported=notice.status, current=bill.status, **found)
+
+
+def _record_attempt(
+    ledger: Ledger, object_type: str, object_id: int, provider: str, facts: AttemptFacts | None
+) -> bool:
+    """Keep what the provider said about this try to pay (why it failed); True if new."""
+    if facts is None:
+        return False
+    attempt = Attempt(
+        object_type=object_type,
+        object_id=object_id,
+        provider=provider,
+        provider_uid=facts.uid,
+        native_status=facts.native_status,
+        at=facts.at or datetime.now(UTC),
+        message=facts.message,
+        code=facts.code,
+        friendly_message=facts.friendly_message,
+        three_ds=facts.three_ds,
+        card_brand=facts.card_brand,
+        card_last4=facts.card_last4,
+        method=facts.method,
+        source="webhook",
+    )
+    return ledger.attempts.record([attempt]) > 0
 
 
 def _apply_refund(ledger: Ledger, notice: TransactionNotice) -> Verdict:
@@ -313,6 +349,9 @@ def _apply_subscription(ledger: Ledger, notice: SubscriptionNotice) -> Verdict:
             changed = _apply_schedule(ledger, sub, notice) or changed
             _note_notice_time(ledger, sub, notice)
     charge = notice.last_charge
+    if charge and charge.native_status.lower() != "successful":  # a failed renewal: why
+        facts = AttemptFacts(charge.uid, charge.native_status, charge.created_at, charge.message)
+        _record_attempt(ledger, "subscription", sub.id, sub.provider, facts)
     amount = notice.charged_amount
     if charge and charge.native_status.lower() == "successful" and amount and notice.currency:
         changed = (

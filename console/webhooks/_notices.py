@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from console.providers import wire
+from console.providers import AttemptFacts, wire
 from console.providers.bepaid_wire import subscription_of, transaction_of
 from console.providers.beyag import payment_of
 from console.status import BillStatus, SubscriptionStatus
@@ -60,6 +60,7 @@ class TransactionNotice:
     happened_at: datetime | None  # paid_at, else updated_at, else created_at
     parent_uid: str | None = None  # a refund's (capture's, void's) payment
     reason: str | None = None  # a refund's reason, as the provider keeps it
+    facts: AttemptFacts | None = None  # why it ended as it did (message, code, card...)
 
     kind = "transaction"
 
@@ -83,6 +84,7 @@ class ChargeReport:
     uid: str
     native_status: str
     created_at: datetime | None
+    message: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +193,7 @@ def _transaction(route: str, raw: dict[str, Any]) -> TransactionNotice:
         happened_at=tx.paid_at or wire.timestamp(raw.get("updated_at")) or tx.created_at,
         parent_uid=tx.parent_uid,
         reason=raw["reason"] if isinstance(raw.get("reason"), str) else None,
+        facts=tx.facts,
     )
 
 
@@ -219,6 +222,10 @@ def _subscription(raw: dict[str, Any]) -> SubscriptionNotice:
         active_to=sub.active_to,
         cancelled_at=sub.cancelled_at,
         cancel_reason=sub.cancel_reason,
-        last_charge=ChargeReport(last.uid, last.native_status, last.created_at) if last else None,
+        last_charge=(
+            ChargeReport(last.uid, last.native_status, last.created_at, last.message)
+            if last
+            else None
+        ),
         reported_at=max((t for t in times if t is not None), default=None),
     )

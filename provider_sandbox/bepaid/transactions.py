@@ -11,6 +11,10 @@ Statuses: ``incomplete`` (waiting for the payer's 3-D Secure step), then
 ``successful``, ``failed``, ``expired`` (the checkout expired during the 3-D Secure step)
 or ``error`` (malformed card number).
 
+Every finished transaction carries bePaid's processing ``code`` where the sandbox's outcome
+matches one (:data:`CODES`); asked with ``X-API-Version: 3`` it also carries the
+``friendly_message`` meant for the payer.
+
 Routes (shop HTTP Basic auth):
 
 * ``GET /transactions/{uid}`` → ``{"transaction": {...}}``.
@@ -66,6 +70,18 @@ CREATE TABLE IF NOT EXISTS bepaid_transaction_links (
 CREATE INDEX IF NOT EXISTS bepaid_transaction_links_by_parent
     ON bepaid_transaction_links (parent_uid, type);
 """
+
+#: bePaid's processing codes (docs.bepaid.by/en/reference/api_v3/processing_codes) for the
+#: sandbox's outcomes that match one: (code, the friendly message API v3 adds). A decline
+#: after a failed 3-D Secure step, an expiry and a malformed card carry no code here: the
+#: page lists codes by the bank's reason, which the sandbox does not invent.
+CODES = {
+    "successful": ("S.0000", "The transaction is successfully processed."),
+    "failed": (
+        "F.0002",
+        "Do not honor. Failed to complete the transaction. Contact the merchant for details.",
+    ),
+}
 
 MESSAGES = {
     "successful": "Successfully processed",
@@ -129,6 +145,7 @@ def create_transaction(
         "customer": charge.customer,
         "additional_data": charge.additional_data,
     }
+    transaction["code"] = code_of(transaction)
     transaction[charge.type] = _gateway_answer(transaction)
     insert_transaction(conn, transaction, at, notification_url=charge.notification_url)
     return transaction
@@ -195,12 +212,31 @@ def finish_transaction(
     )
     if three_d_secure is not None:
         transaction["three_d_secure_verification"] = three_d_secure
+    transaction["code"] = code_of(transaction)
     transaction[transaction["type"]] = _gateway_answer(transaction)
     conn.execute(
         "UPDATE bepaid_transactions SET status = ?, data = ? WHERE uid = ?",
         (status, dumps(transaction), uid),
     )
     return transaction
+
+
+def code_of(transaction: dict[str, Any]) -> str | None:
+    """The processing code of a finished transaction (see :data:`CODES`)."""
+    verification = transaction.get("three_d_secure_verification") or {}
+    if verification.get("status") == "failed":
+        return None
+    known = CODES.get(transaction["status"])
+    return known[0] if known else None
+
+
+def as_asked(transaction: dict[str, Any], request: Request) -> dict[str, Any]:
+    """A transaction as the asking API version shows it: ``X-API-Version: 3`` adds the
+    ``friendly_message`` meant for the payer next to its ``code``."""
+    if request.headers.get("x-api-version", "").strip() != "3":
+        return transaction
+    known = next((c for c in CODES.values() if c[0] == transaction.get("code")), None)
+    return {**transaction, "friendly_message": known[1] if known else None}
 
 
 def _gateway_answer(transaction: dict[str, Any]) -> dict[str, Any]:
@@ -242,7 +278,7 @@ async def get_transaction(request: Request) -> Response:
     transaction = load_transaction(sandbox.store, request.path_params["uid"])
     if transaction is None:
         return not_found()
-    return JSONResponse({"transaction": transaction})
+    return JSONResponse({"transaction": as_asked(transaction, request)})
 
 
 async def find_by_tracking_id(request: Request) -> Response:
@@ -255,7 +291,8 @@ async def find_by_tracking_id(request: Request) -> Response:
         "ORDER BY created_at DESC, seq DESC LIMIT ?",
         (request.path_params["tracking_id"], TRACKING_ID_LIMIT),
     )
-    return JSONResponse({"transactions": [loads(row["data"]) for row in rows]})
+    found = [as_asked(loads(row["data"]), request) for row in rows]
+    return JSONResponse({"transactions": found})
 
 
 def state_section(sandbox: Sandbox) -> list[dict[str, Any]]:

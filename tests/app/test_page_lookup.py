@@ -393,3 +393,38 @@ def test_a_uuid_whose_digits_pass_the_card_check_is_still_searched(use_ledger, s
     at = search(open_lookup(), bill_id)
     assert at.query_params["q"] == bill_id
     assert as_shown(at.warning[0].value).startswith("Nothing in the ledger matches")
+
+
+def test_a_failed_payment_shows_why_in_the_providers_words(use_ledger, tmp_path):
+    from console.ledger import Attempt
+
+    path = tmp_path / "failed.db"
+    with Ledger(path) as ledger:
+        bill_id = ledger.create_bill(
+            NewBill(
+                provider="bepaid",
+                kind="card_link",
+                tracking_id="order-7",
+                amount=1000,
+                currency="BYN",
+                status=BillStatus.PENDING,
+                at=AT,
+            )
+        )
+        ledger.record_bill_status(bill_id, BillStatus.FAILED, "failed", "poll", AT)
+        said = {"message": "Payment declined", "code": "F.0002", "three_ds": "successful"}
+        card = {"card_brand": "visa", "card_last4": "0019", "method": "credit_card"}
+        ledger.attempts.record(
+            [Attempt("bill", bill_id, "bepaid", "uid-9", "failed", AT, **said, **card)]
+        )
+    use_ledger(path)
+    at = open_lookup(f"B{bill_id}")
+    assert not at.exception
+    assert "Payment declined (F.0002); card visa ·· 0019" in as_shown(at.error[0].value)
+    row = table_with(at, "why (the provider's words)").iloc[0]
+    shown = (row["why (the provider's words)"], row["card"], row["3-D Secure"])
+    assert tuple(as_shown(cell) for cell in shown) == (
+        "Payment declined (F.0002)",
+        "visa ·· 0019",
+        "successful",
+    )

@@ -267,3 +267,19 @@ def test_refunds_are_watched_those_being_confirmed_first(use_ledger, demo_ledger
 
     at.selectbox(key="mon_kind").set_value("subscription").run()  # none of a subscription
     assert not [frame for frame in at.dataframe if "refund" in frame.value.columns]
+
+
+def test_a_failed_item_says_why_under_recently_finished(use_ledger, demo_ledger):
+    from dataclasses import replace
+
+    from console.ledger import Attempt
+
+    use_ledger(demo_ledger)
+    with Ledger(demo_ledger) as ledger:
+        bill = next(item for item in ledger.open_items(limit=50) if item.object_type == "bill")
+        ledger.record_bill_status(bill.id, BillStatus.FAILED, "failed", "webhook")
+        tried = Attempt("bill", bill.id, bill.provider, "uid-x", "failed", bill.created_at)
+        ledger.attempts.record([replace(tried, code="F.0002")])
+    at = open_monitor()
+    finished = finished_rows(at).set_index("ref")
+    assert finished.loc[bill.ref, "why"] == "F.0002"

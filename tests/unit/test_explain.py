@@ -108,7 +108,7 @@ def test_pending_expiring_soon_names_the_time_left_and_the_next_step():
     said = explain(bill(expires_at=NOW + timedelta(hours=2)), now=NOW)
     assert said.text == (
         "The customer has not paid yet; the pay link expires in 2 h. "
-        "Resend the pay link or create a new one."
+        "Send the pay link again (Pay links & forms) or create a new one."
     )
     assert said.tone == "warning"  # under three hours left
 
@@ -137,7 +137,9 @@ def test_pending_apm_names_the_method_and_payture_has_no_expiry():
                    currency="RUB", created_at=NOW - timedelta(hours=5))  # fmt: skip
     said = explain(payture, now=NOW)
     assert said.what_happened == "The customer has not paid yet (2 499.00 RUB, issued 5 h ago)."
-    assert said.next_step == "Resend the Payture bill or wait for the payment."
+    assert said.next_step == (
+        "Send the Payture bill again (Pay links & forms) or wait for the payment."
+    )
 
 
 def test_paid_says_how_much_and_when_and_that_nothing_is_left_to_do():
@@ -197,7 +199,7 @@ def test_failed_payment_gives_the_providers_reason():
         "The payment of 100.00 BYN failed (provider status: failed; Card declined); "
         "nothing was charged."
     )
-    assert "try again with another card" in said.next_step
+    assert "another card or method" in said.next_step
 
 
 def test_failed_creation_says_nobody_could_pay_it():
@@ -278,7 +280,7 @@ def test_subscription_pending_waits_for_the_card():
         "The customer has not entered their card yet: the first payment (12.00 EUR every "
         "month) is still pending, 3 h after the subscription was created."
     )
-    assert "Send the subscription link again" in said.next_step
+    assert "Send the subscription's pay link again (Subscriptions)" in said.next_step
 
 
 def test_subscription_trial_names_the_first_charge():
@@ -314,7 +316,7 @@ def test_subscription_past_due_says_bepaid_retries():
         said.what_happened
     )
     assert "3 payments so far" in said.what_happened
-    assert "bePaid retries automatically" in said.next_step
+    assert "bePaid retries the charge automatically" in said.next_step
 
 
 def test_subscription_failed_at_the_first_charge_never_started():
@@ -358,3 +360,26 @@ def test_every_subscription_status_has_an_explanation():
     for status in SubscriptionStatus:
         said = explain(subscription(status), now=NOW)
         assert said.what_happened and said.next_step, status
+
+
+def test_a_failed_payment_says_why_in_the_providers_words_and_names_only_the_last_four():
+    from console.ledger import Attempt
+
+    words = {"message": "Payment declined", "code": "F.0002", "friendly_message": "Do not honor."}
+    card = {"three_ds": "successful", "card_brand": "visa", "card_last4": "0019"}
+    declined = Attempt("bill", 1, "bepaid", "uid-2", "failed", NOW, **words, **card)
+    said = explain(bill(BillStatus.FAILED), attempts=[declined], now=NOW)
+    assert said.what_happened == (
+        "The payment of 100.00 BYN failed — Do not honor. (F.0002); card visa ·· 0019; "
+        "nothing was charged."
+    )
+    assert "another card or method" in said.next_step
+
+
+def test_a_failed_3d_secure_check_gets_its_own_advice():
+    from console.ledger import Attempt
+
+    failed = Attempt("bill", 1, "bepaid", "uid-3", "failed", NOW, three_ds="failed")
+    said = explain(bill(BillStatus.FAILED), attempts=[failed], now=NOW)
+    assert "3-D Secure failed" in said.what_happened
+    assert said.next_step.startswith("The payer did not pass the bank's 3-D Secure check")

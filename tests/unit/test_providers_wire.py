@@ -337,3 +337,17 @@ def test_empty_id_in_a_path_is_refused_before_sending():
     with pytest.raises(ValidationError):
         client(BepaidClient, script).get_subscription("")
     assert script.requests == []
+
+
+def test_attempt_facts_keep_no_more_of_a_card_than_its_last_four_digits():
+    from console.providers.bepaid_wire import transaction_of
+
+    answer = dict(uid="u-1", status="failed", amount=100, currency="BYN", code="F.0002")
+    answer |= {"message": "Payment declined", "payment_method_type": "credit_card"}
+    answer["credit_card"] = {"brand": "visa", "last_4": "4005550000000019", "first_1": "4"}
+    answer["three_d_secure_verification"] = {"status": "failed", "eci": "07"}
+    facts = transaction_of(answer).facts
+    assert (facts.card_brand, facts.card_last4) == ("visa", None)  # a full number is dropped
+    assert (facts.code, facts.three_ds, facts.method) == ("F.0002", "failed", "credit_card")
+    answer["credit_card"]["last_4"] = "0019"
+    assert transaction_of(answer).facts.card_last4 == "0019"

@@ -5,10 +5,12 @@ uid, a subscription id, a tracking id, a checkout token, a whole pay link or a
 customer e-mail; ``ledger.lookup`` does the parsing. Several matches give a list to
 pick from. A record shows a plain-language explanation (:mod:`console.explain`),
 its facts, its status timeline (refunds included: who, why, how much, the provider's
-status) and its payments; *Check with provider now* asks the provider through
-``billing.objects.refresh``; operators and admins give money back from a charge with
-*Refund* (:mod:`console.ui.refund_panel`). Something the ledger does not know can be
-looked for at the providers and imported (``billing.imports.create``).
+status), what the provider said about each try to pay (why it failed: message, code,
+3-D Secure, card brand and last four digits) and its payments; *Check with provider
+now* asks the provider through ``billing.objects.refresh``; operators and admins give
+money back from a charge with *Refund* (:mod:`console.ui.refund_panel`). Something the
+ledger does not know can be looked for at the providers and imported
+(``billing.imports.create``).
 
 UI only. The URL follows the search: ``/lookup?q=B12`` opens with that search run,
 and every search updates ``?q=`` so the address can be shared.
@@ -147,11 +149,12 @@ def show_record(record: Bill | Subscription, ledger: Ledger, actor: Actor, tz: s
             record = check_now(record, actor)
     history = ledger.history(object_type, record.id)
     payments = ledger.payments_of(object_type, record.id)
+    attempts = ledger.attempts.of_object(object_type, record.id)
     head.markdown(
         f"{status_view.status_badge(record.status)} provider status "
         f"{plain(record.native_status) or '—'}"
     )
-    status_view.render_explanation(explain(record, history, payments, tz=tz))
+    status_view.render_explanation(explain(record, history, payments, tz=tz, attempts=attempts))
     if record.pay_url:
         st.caption("Pay link")
         st.code(record.pay_url, language=None, wrap_lines=True)
@@ -166,6 +169,7 @@ def show_record(record: Bill | Subscription, ledger: Ledger, actor: Actor, tz: s
     refunds = ledger.refunds.of_object(object_type, record.id)
     st.subheader("Timeline")
     status_view.render_timeline(history, tz, refunds)
+    status_view.render_attempts(attempts, tz)
     st.subheader("Payments")
     status_view.render_payments(payments, tz)
     refund_panel.render(payments, refunds, actor, tz)

@@ -299,6 +299,7 @@ def finished_section(look: Look, tz: str, marked: set[str]) -> None:
             "kind": item.kind,
             "amount": status_view.money(item.amount, item.currency),
             "provider status": plain(item.native_status),
+            "why": plain(item.why),
             f"when ({tz})": status_view.local_time(item.at, tz),
         }
         for item in look.finished
