@@ -117,17 +117,6 @@ def steady_schedule(ledger: Ledger, rng: random.Random) -> None:
     ledger.polling.record(checks)
 
 
-def fill(ledger: Ledger, rows: list[dict[str, Any]]) -> None:
-    columns = [
-        "provider", "kind", "tracking_id", "provider_id", "token", "pay_url", "amount",
-        "currency", "status", "native_status", "test", "created_at", "updated_at",
-    ]  # fmt: skip
-    native = {"card_link": "pending", "apm": "pending", "payture_bill": "PENDING"}
-    base = {**dict.fromkeys(columns), "status": "pending", "test": 1}
-    full = [{**base, **row, "native_status": native[row["kind"]]} for row in rows]
-    ledger.bulk_insert("bills", full, columns=columns)
-
-
 def simulate(
     name: str,
     settings: Settings,
@@ -264,6 +253,8 @@ def old_design(settings: Settings, ledger_path: Path, ticks: int) -> tuple[float
 
 
 def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
@@ -282,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         aged_rows(rows, rng, int(time.time() * 1000))
         base = workdir / "base.db"
         with Ledger(base) as ledger:
-            fill(ledger, rows)
+            sync_bench.fill_ledger(ledger, rows)
             if not args.cold:
                 steady_schedule(ledger, rng)
         print(

@@ -192,8 +192,8 @@ def fill_ledger(ledger: Ledger, rows: list[dict[str, Any]]) -> None:
     ]  # fmt: skip
     native = {"card_link": "pending", "apm": "pending", "payture_bill": "PENDING"}
     base = {**dict.fromkeys(columns), "status": "pending", "test": 1}
-    times = {"created_at": now, "updated_at": now}
-    full = [{**base, **row, "native_status": native[row["kind"]], **times} for row in rows]
+    times = {"created_at": now, "updated_at": now}  # unless a row brings its own
+    full = [{**base, **times, **row, "native_status": native[row["kind"]]} for row in rows]
     ledger.bulk_insert("bills", full, columns=columns)
 
 

@@ -119,6 +119,7 @@ from console.billing._once import new_idempotency_key
 from console.billing._pay_links import PayLinks
 from console.billing._payture_bills import PaytureBills
 from console.billing._plans import Plans
+from console.billing._record import attempt_of
 from console.billing._refunds import Refundable, RefundPreview, RefundResult, Refunds
 from console.billing._results import (
     CanceledSubscription,
@@ -232,6 +233,7 @@ __all__ = [
     "SubscriptionDraft",
     "SyncReport",
     "UnknownObject",
+    "attempt_of",
     "new_idempotency_key",
     "new_tracking_id",
     "next_check",

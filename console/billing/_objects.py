@@ -8,7 +8,7 @@ from console.billing._bill_steps import bill_result
 from console.billing._core import Core, Record
 from console.billing._errors import ProviderFailed
 from console.billing._observe import Observation
-from console.billing._record import object_type_of
+from console.billing._record import unchanged
 from console.billing._results import Change, CreatedBill, CreatedSubscription, Refreshed
 from console.billing._subscriptions import subscription_result
 from console.ledger import Bill, Subscription
@@ -72,18 +72,7 @@ class Objects:
 
 
 def _no_change(record: Bill | Subscription, warning: str) -> Change:
-    status = record.status.value
-    return Change(
-        ref=record.ref,
-        object_type=object_type_of(record),
-        object_id=record.id,
-        before=status,
-        after=status,
-        native_status=record.native_status,
-        status_changed=False,
-        new_payments=0,
-        warnings=(warning,),
-    )
+    return unchanged(record, Observation(warnings=[warning]))
 
 
 def _describe(change: Change, still_creating: bool) -> str:

@@ -257,17 +257,9 @@ class Refunds:
             else:
                 answer = core.clients.bepaid.refund(request)
         except OutcomeUnknown as exc:
+            lost = {"outcome": "unknown: the answer was lost", "error": exc.message}
             core.audit(
-                actor,
-                "refund",
-                object_type,
-                object_id,
-                "failed",
-                {
-                    "refund": refund.ref,
-                    "outcome": "unknown: the answer was lost",
-                    "error": exc.message,
-                },
+                actor, "refund", object_type, object_id, "failed", {"refund": refund.ref, **lost}
             )
             with suppress(ProviderError):  # still being confirmed; a later confirm resolves it
                 self._look_for(actor, refund)
@@ -285,17 +277,9 @@ class Refunds:
                 provider_error=exc,
             ) from exc
         except Exception as exc:
+            broke = {"error": type(exc).__name__, "outcome": "unknown; confirming resolves it"}
             core.audit(
-                actor,
-                "refund",
-                object_type,
-                object_id,
-                "failed",
-                {
-                    "refund": refund.ref,
-                    "error": type(exc).__name__,
-                    "outcome": "unknown; confirming resolves it",
-                },
+                actor, "refund", object_type, object_id, "failed", {"refund": refund.ref, **broke}
             )
             raise
         self._apply(actor, refund, answer)

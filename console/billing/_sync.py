@@ -345,6 +345,10 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
         return helper.submit(asyncio.run, work).result()
 
 
+#: Where :class:`AsyncClients` keeps each provider's client.
+_SLOT = {Provider.BEPAID: "_bepaid", Provider.BEGATEWAY: "_beyag", Provider.PAYTURE: "_payture"}
+
+
 class AsyncClients:
     """The async clients of one pass (the plans' ``ProviderReads``, awaitable).
 
@@ -378,27 +382,20 @@ class AsyncClients:
             inner = httpx.AsyncHTTPTransport(verify=_tls_context(), limits=limits)
             return _Counted(inner, made.sent, provider)
 
-        try:
-            if Provider.BEPAID in needed:
-                made._bepaid = AsyncBepaidClient.from_settings(
-                    settings, retry=retry, transport=transport(Provider.BEPAID)
+        kinds: dict[Provider, Any] = {
+            Provider.BEPAID: AsyncBepaidClient,
+            Provider.BEGATEWAY: AsyncBeyagClient,
+            Provider.PAYTURE: AsyncPaytureClient,
+        }
+        for provider in needed:
+            try:
+                client = kinds[provider].from_settings(
+                    settings, retry=retry, transport=transport(provider)
                 )
-        except ConfigError as exc:
-            made.problems[Provider.BEPAID] = exc.message
-        try:
-            if Provider.BEGATEWAY in needed:
-                made._beyag = AsyncBeyagClient.from_settings(
-                    settings, retry=retry, transport=transport(Provider.BEGATEWAY)
-                )
-        except ConfigError as exc:
-            made.problems[Provider.BEGATEWAY] = exc.message
-        try:
-            if Provider.PAYTURE in needed:
-                made._payture = AsyncPaytureClient.from_settings(
-                    settings, retry=retry, transport=transport(Provider.PAYTURE)
-                )
-        except ConfigError as exc:
-            made.problems[Provider.PAYTURE] = exc.message
+            except ConfigError as exc:
+                made.problems[provider] = exc.message
+                continue
+            setattr(made, _SLOT[provider], client)
         return made
 
     @property

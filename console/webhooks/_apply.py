@@ -57,9 +57,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypedDict
 
+from console.billing import attempt_of
 from console.errors import ValidationError
 from console.ledger import (
-    Attempt,
     Bill,
     ConflictingPayment,
     Ledger,
@@ -219,22 +219,7 @@ def _record_attempt(
     """Keep what the provider said about this try to pay (why it failed); True if new."""
     if facts is None:
         return False
-    attempt = Attempt(
-        object_type=object_type,
-        object_id=object_id,
-        provider=provider,
-        provider_uid=facts.uid,
-        native_status=facts.native_status,
-        at=facts.at or datetime.now(UTC),
-        message=facts.message,
-        code=facts.code,
-        friendly_message=facts.friendly_message,
-        three_ds=facts.three_ds,
-        card_brand=facts.card_brand,
-        card_last4=facts.card_last4,
-        method=facts.method,
-        source="webhook",
-    )
+    attempt = attempt_of(facts, object_type, object_id, provider, "webhook")
     return ledger.attempts.record([attempt]) > 0
 
 
