@@ -12,12 +12,14 @@ from console.ledger._audit import AuditWrites
 from console.ledger._base import BUSY_TIMEOUT
 from console.ledger._bills import BillWrites
 from console.ledger._bulk import BulkWrites
+from console.ledger._customers import Customers
 from console.ledger._lookup import Lookups
 from console.ledger._notifications import NotificationWrites
 from console.ledger._payments import PaymentWrites
 from console.ledger._refunds import Refunds
 from console.ledger._reports import Reports
 from console.ledger._sessions import IdempotencyKeys, Sessions
+from console.ledger._subscription_search import SubscriptionSearch
 from console.ledger._subscriptions import SubscriptionWrites
 
 
@@ -38,9 +40,10 @@ class Ledger(
     thread: each thread gets its own connection. Group writes that belong
     together in ``with ledger.write():``.
 
-    Three parts have their own names: ``ledger.sessions`` (sign-in sessions),
-    ``ledger.idempotency`` (submitted forms' keys) and ``ledger.refunds`` (refund
-    attempts and refunds).
+    Five parts have their own names: ``ledger.sessions`` (sign-in sessions),
+    ``ledger.idempotency`` (submitted forms' keys), ``ledger.refunds`` (refund
+    attempts and refunds), ``ledger.customers`` (everything of one e-mail address)
+    and ``ledger.subscriptions`` (the subscriptions search, page by page).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = BUSY_TIMEOUT) -> None:
@@ -48,3 +51,5 @@ class Ledger(
         self.sessions = Sessions(self)
         self.idempotency = IdempotencyKeys(self)
         self.refunds = Refunds(self)
+        self.customers = Customers(self)
+        self.subscriptions = SubscriptionSearch(self)

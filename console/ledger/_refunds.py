@@ -34,7 +34,7 @@ from console.money import Money
 from console.status import BillStatus
 
 REFUND_STATUSES = ("creating", "succeeded", "failed")
-_COLUMNS = (
+REFUND_COLUMNS = (
     "id, payment_id, bill_id, subscription_id, provider, amount, currency, reason, status,"
     " provider_uid, native_status, detail, actor, source, created_at, updated_at"
 )
@@ -81,40 +81,42 @@ class Refunds:
     def get(self, refund_id: int) -> RefundRow | None:
         row = (
             self._ledger.connection()
-            .execute(f"SELECT {_COLUMNS} FROM refunds WHERE id = ?", (refund_id,))
+            .execute(f"SELECT {REFUND_COLUMNS} FROM refunds WHERE id = ?", (refund_id,))
             .fetchone()
         )
-        return None if row is None else _refund(row)
+        return None if row is None else refund_from_row(row)
 
     def of_payment(self, payment_id: int) -> list[RefundRow]:
         """The attempts on one charge, oldest first."""
         rows = self._ledger.connection().execute(
-            f"SELECT {_COLUMNS} FROM refunds WHERE payment_id = ? ORDER BY id", (payment_id,)
+            f"SELECT {REFUND_COLUMNS} FROM refunds WHERE payment_id = ? ORDER BY id", (payment_id,)
         )
-        return [_refund(row) for row in rows]
+        return [refund_from_row(row) for row in rows]
 
     def of_object(self, object_type: str, object_id: int) -> list[RefundRow]:
         """The attempts on a bill's or a subscription's charges, oldest first."""
         column = "bill_id" if object_type == "bill" else "subscription_id"
         rows = self._ledger.connection().execute(
-            f"SELECT {_COLUMNS} FROM refunds WHERE {column} = ? ORDER BY id", (object_id,)
+            f"SELECT {REFUND_COLUMNS} FROM refunds WHERE {column} = ? ORDER BY id", (object_id,)
         )
-        return [_refund(row) for row in rows]
+        return [refund_from_row(row) for row in rows]
 
     def recent(self, limit: int = 50) -> list[RefundRow]:
         """The newest attempts and seen refunds, newest first (Monitor, Activity)."""
         rows = self._ledger.connection().execute(
-            f"SELECT {_COLUMNS} FROM refunds ORDER BY created_at DESC, id DESC LIMIT ?", (limit,)
+            f"SELECT {REFUND_COLUMNS} FROM refunds ORDER BY created_at DESC, id DESC LIMIT ?",
+            (limit,),
         )
-        return [_refund(row) for row in rows]
+        return [refund_from_row(row) for row in rows]
 
     def creating(self, limit: int = 1000) -> list[RefundRow]:
         """Attempts still being confirmed, oldest first."""
         rows = self._ledger.connection().execute(
-            f"SELECT {_COLUMNS} FROM refunds WHERE status = 'creating' ORDER BY created_at LIMIT ?",
+            f"SELECT {REFUND_COLUMNS} FROM refunds WHERE status = 'creating'"
+            " ORDER BY created_at LIMIT ?",
             (limit,),
         )
-        return [_refund(row) for row in rows]
+        return [refund_from_row(row) for row in rows]
 
     def remaining(self, payment: Payment) -> int:
         """Minor units of ``payment`` that may still be refunded (see the module docstring)."""
@@ -187,7 +189,7 @@ class Refunds:
         with self._ledger.write() as conn:
             row = fetch_one(
                 conn,
-                f"SELECT {_COLUMNS} FROM refunds WHERE id = ?",
+                f"SELECT {REFUND_COLUMNS} FROM refunds WHERE id = ?",
                 (refund_id,),
                 what=f"refund {refund_id}",
             )
@@ -198,7 +200,7 @@ class Refunds:
                 " updated_at = ? WHERE id = ?",
                 (uid, native_status, ms_or_now(None), refund_id),
             )
-            self._write_payment(conn, _refund(row), uid, when, source)
+            self._write_payment(conn, refund_from_row(row), uid, when, source)
             return True
 
     def fail(
@@ -250,7 +252,7 @@ class Refunds:
             if known is not None:
                 return None
             waiting = conn.execute(
-                f"SELECT {_COLUMNS} FROM refunds WHERE payment_id = ? AND status = 'creating'"
+                f"SELECT {REFUND_COLUMNS} FROM refunds WHERE payment_id = ? AND status = 'creating'"
                 " AND amount = ? ORDER BY id LIMIT 1",
                 (payment.id, amount),
             ).fetchone()
@@ -283,9 +285,9 @@ class Refunds:
                 (uid, native_status, ms_or_now(None), refund_id),
             )
             row = conn.execute(
-                f"SELECT {_COLUMNS} FROM refunds WHERE id = ?", (refund_id,)
+                f"SELECT {REFUND_COLUMNS} FROM refunds WHERE id = ?", (refund_id,)
             ).fetchone()
-            refund = _refund(row)
+            refund = refund_from_row(row)
             self._write_payment(conn, refund, uid, when, source)
             return refund
 
@@ -352,11 +354,11 @@ def _remaining(conn: sqlite3.Connection, payment_id: int) -> int:
     return left
 
 
-def _refund(row: sqlite3.Row) -> RefundRow:
+def refund_from_row(row: sqlite3.Row) -> RefundRow:
     values = dict(row)
     values["created_at"] = from_ms(values["created_at"])
     values["updated_at"] = from_ms(values["updated_at"])
     return RefundRow(**values)
 
 
-__all__ = ["REFUND_STATUSES", "RefundRow", "Refunds"]
+__all__ = ["REFUND_COLUMNS", "REFUND_STATUSES", "RefundRow", "Refunds", "refund_from_row"]
