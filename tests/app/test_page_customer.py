@@ -135,7 +135,8 @@ def test_the_address_opens_that_customer_with_totals_per_currency(use):
     assert totals.loc["EUR", "charges"] == "2" and totals.loc["EUR", "refunds"] == "1"
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Bills"] == "62" and metrics["Subscriptions"] == "1"
-    assert metrics["First payment (Europe/Minsk)"] == "2026-01-10 13:05:00"
+    assert metrics["First payment (Europe/Minsk)"] == "2026-01-10"
+    assert totals.loc["BYN", "first payment (Europe/Minsk)"] == "2026-01-10 13:05:00"
 
 
 def test_what_is_open_is_listed_with_its_status(use):
@@ -143,6 +144,8 @@ def test_what_is_open_is_listed_with_its_status(use):
     open_bills = table_with(at, "bill")
     assert refs(open_bills["bill"]) == ["B62"]
     assert list(open_bills["status"]) == ["🔵 pending"]
+    captions = [c.value for c in at.caption]
+    assert "1 bill waiting for money:" in captions and "1 subscription not final:" in captions
     open_subs = table_with(at, "subscription")
     assert refs(open_subs["subscription"]) == ["S1"] and list(open_subs["status"]) == ["🟢 active"]
 

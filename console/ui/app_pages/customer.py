@@ -76,8 +76,9 @@ def summary_section(summary: CustomerSummary, tz: str) -> None:
     bills, subs, first, last = st.columns(4)
     bills.metric("Bills", f"{summary.bills:,}")
     subs.metric("Subscriptions", f"{summary.subscriptions:,}")
-    first.metric(f"First payment ({tz})", local_time(summary.first_payment_at, tz) or "—")
-    last.metric(f"Last payment ({tz})", local_time(summary.last_payment_at, tz) or "—")
+    # The day fits the metric; the table below has the times, per currency.
+    first.metric(f"First payment ({tz})", local_time(summary.first_payment_at, tz)[:10] or "—")
+    last.metric(f"Last payment ({tz})", local_time(summary.last_payment_at, tz)[:10] or "—")
     st.markdown("**Paid, per currency**")
     if summary.totals:
         st.table(customer_view.totals_rows(summary.totals, tz), hide_index=True)
@@ -92,32 +93,41 @@ def open_section(ledger: Ledger, summary: CustomerSummary, tz: str) -> None:
         return
     if summary.open_bills:
         bills = ledger.customers.open_bills(summary.email, limit=OPEN_SHOWN)
-        st.caption(f"{summary.open_bills:,} bills waiting for money" + _more(summary.open_bills))
+        st.caption(
+            _count(summary.open_bills, "bill waiting for money", "bills waiting for money")
+            + _more(summary.open_bills)
+        )
         st.table(customer_view.bill_rows(bills, tz), hide_index=True)
     if summary.open_subscriptions:
         subs = ledger.customers.open_subscriptions(summary.email, limit=OPEN_SHOWN)
         st.caption(
-            f"{summary.open_subscriptions:,} subscriptions not final"
+            _count(summary.open_subscriptions, "subscription not final", "subscriptions not final")
             + _more(summary.open_subscriptions)
         )
         st.table(customer_view.subscription_rows(subs, tz), hide_index=True)
     if summary.refunds_being_confirmed:
         st.caption(
-            f"{summary.refunds_being_confirmed:,} refund attempts are being confirmed "
-            "with the provider (see *Refunds* below)."
+            _count(
+                summary.refunds_being_confirmed,
+                "refund attempt is being confirmed",
+                "refund attempts are being confirmed",
+            )
+            + " with the provider (see *Refunds* below)."
         )
 
 
+def _count(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
+
+
 def _more(count: int) -> str:
-    return (
-        f" (the newest {OPEN_SHOWN} shown; all are in the lists below):"
-        if count > OPEN_SHOWN
-        else ":"
-    )
+    if count <= OPEN_SHOWN:
+        return ":"
+    return f" (the newest {OPEN_SHOWN} shown; all are in the lists below):"
 
 
 def lists_section(ledger: Ledger, summary: CustomerSummary, tz: str) -> None:
-    size = st.selectbox("Rows per page", PAGE_SIZES, index=1, key=PAGE_SIZE_KEY, width=160)
+    size = st.selectbox("Rows per page", PAGE_SIZES, index=1, key=PAGE_SIZE_KEY, width=200)
     customers, email = ledger.customers, summary.email
     bills_tab, subs_tab, payments_tab, refunds_tab = st.tabs(
         [

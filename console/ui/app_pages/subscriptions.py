@@ -437,7 +437,9 @@ def created_section() -> None:
 def list_tab(actor: Actor) -> None:
     ledger, tz = context.ledger(), context.settings().timezone.key
     query, errors = subscription_list.search_fields()
-    limit = st.selectbox("Show", LIMITS, key="sub_limit", format_func=lambda n: f"{n} per page")
+    limit = st.selectbox(
+        "Show", LIMITS, key="sub_limit", format_func=lambda n: f"{n} per page", width=200
+    )
     subs = [] if errors else subscription_list.show_page(ledger, query, limit, tz)
     chosen = subscription_list.detail_picker(
         ledger, subs, on_change=forget, args=("detail", "cancel")
