@@ -29,7 +29,7 @@ from console.money import format_money
 from console.status import SubscriptionStatus
 from console.ui import pager, status_view, tables
 from console.ui.forms import field_error
-from console.ui.text import plain
+from console.ui.text import plain, titled
 from console.validation import email as checked_email
 
 ID_SEEN = "sub_url_id"  # the ?id= value the detail box last followed
@@ -81,9 +81,13 @@ def matches_words(count: int, query: SubscriptionQuery) -> str:
 
 def show_page(ledger: Ledger, query: SubscriptionQuery, limit: int, tz: str) -> list[Subscription]:
     """The page of matches shown (a table and the pager); the subscriptions on it."""
-    page = ledger.subscriptions.search(
-        query, limit=limit, before=pager.before("sub_list", (query, limit))
-    )
+    try:
+        page = ledger.subscriptions.search(
+            query, limit=limit, before=pager.before("sub_list", (query, limit))
+        )
+    except ConsoleError as exc:  # a search the ledger refuses (a whole page of text pasted)
+        st.error(titled(exc.title, exc.message), icon=":material/error:")
+        return []
     if not page.rows:
         st.info("No subscriptions yet." if not query else "No subscription matches.")
         return []

@@ -136,6 +136,12 @@ def test_a_malformed_e_mail_is_explained_and_nothing_is_searched(page):
     assert not at.dataframe
 
 
+def test_a_search_too_long_to_be_an_id_is_refused_with_a_message(page):
+    at = search(page(), ref="S1 " * 1000)
+    assert "at most 2048 characters" in at.error[0].value
+    assert not at.dataframe
+
+
 def test_pages_follow_one_another_with_no_row_twice_and_none_missed(page):
     at = page()
     seen: list[str] = []
