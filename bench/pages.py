@@ -74,8 +74,24 @@ def run_page(page_path: Path, widgets: dict[str, object] | None = None) -> None:
         raise RuntimeError(at.exception[0].message)
 
 
-def variants(tz: str, page_key: str) -> list[tuple[str, dict[str, object]]]:
-    """Heavier settings of a page worth timing too: (name, widget values by key)."""
+#: The customer bench/customers.py adds (100,000 bills) when it has run on the ledger.
+BUSY_CUSTOMER = "busy.customer@example.com"
+
+
+def variants(tz: str, page_key: str, email: str) -> list[tuple[str, dict[str, object]]]:
+    """Heavier settings of a page worth timing too: (name, widget values by key).
+    ``email`` is a customer of the ledger (the one of its first bill)."""
+    if page_key == "customer":
+        return [
+            ("a demo customer", {"cu_email": email}),
+            (f"{BUSY_CUSTOMER} (if added)", {"cu_email": BUSY_CUSTOMER}),
+        ]
+    if page_key == "subscriptions":
+        return [
+            ("search: two states", {"sub_q_states": ["active", "trial"]}),
+            ("search: a part of a plan title", {"sub_q_plan": "pro"}),
+            ("search: an e-mail", {"sub_q_email": email}),
+        ]
     if page_key != "revenue":
         return []
     today = datetime.now(ZoneInfo(tz)).date()
@@ -164,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         with sqlite3.connect(f"file:{args.ledger}?mode=ro", uri=True) as conn:
             bills = conn.execute("SELECT count(*) FROM bills").fetchone()[0]
+            email = conn.execute(
+                "SELECT customer_email FROM bills WHERE customer_email IS NOT NULL LIMIT 1"
+            ).fetchone()[0]
         print(f"ledger {args.ledger}: {bills:,} bills; median of {args.runs} runs after a warm-up")
 
         trivial, _ = median_seconds(run_trivial_page, args.runs)
@@ -175,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             cases = [(f"page: {spec.title} ({spec.file})", None)]
             cases += [
-                (f"  {spec.title}, {name}", w) for name, w in variants(args.timezone, spec.key)
+                (f"  {spec.title}, {name}", w)
+                for name, w in variants(args.timezone, spec.key, email)
             ]
             for name, widgets in cases:
                 try:

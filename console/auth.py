@@ -132,6 +132,7 @@ PAGE_ACTIONS: dict[str, Action] = {
     "monitor": Action.VIEW,
     "revenue": Action.VIEW,
     "lookup": Action.VIEW,
+    "customer": Action.VIEW,
     "activity": Action.VIEW,
     "settings": Action.SETTINGS,
 }

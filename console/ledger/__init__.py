@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from console.ledger._attempts import Attempt
 from console.ledger._bulk import BULK_TABLES
+from console.ledger._customers import MAX_PAGE, CurrencyTotals, CustomerSummary
 from console.ledger._errors import ConflictingPayment, DuplicateTrackingId, UnknownRecord
 from console.ledger._ledger import Ledger
 from console.ledger._lookup import search_terms, url_candidates
@@ -38,6 +39,8 @@ from console.ledger._records import (
     SOURCES,
     AuditEntry,
     Bill,
+    Cursor,
+    ListPage,
     LookupResult,
     MrrRow,
     NewBill,
@@ -53,12 +56,15 @@ from console.ledger._records import (
 from console.ledger._refunds import REFUND_STATUSES, RefundRow
 from console.ledger._schema import MIGRATIONS, SCHEMA_VERSION
 from console.ledger._sessions import SESSION_METHODS, IdempotencyRow, SessionRow
+from console.ledger._subscription_search import COUNT_CAP, SubscriptionQuery
 from console.ledger._times import Bucket, bucket_bounds, bucket_of, from_ms, now_ms, to_ms
 
 __all__ = [
     "BILL_KINDS",
     "BULK_TABLES",
+    "COUNT_CAP",
     "INTERVAL_UNITS",
+    "MAX_PAGE",
     "MIGRATIONS",
     "NOTIFICATION_KINDS",
     "OBJECT_TYPES",
@@ -76,10 +82,14 @@ __all__ = [
     "CheckTimes",
     "Checked",
     "ConflictingPayment",
+    "CurrencyTotals",
+    "Cursor",
+    "CustomerSummary",
     "DueItem",
     "DuplicateTrackingId",
     "IdempotencyRow",
     "Ledger",
+    "ListPage",
     "LookupResult",
     "MrrRow",
     "NewBill",
@@ -93,6 +103,7 @@ __all__ = [
     "SessionRow",
     "StatusEvent",
     "Subscription",
+    "SubscriptionQuery",
     "UnknownRecord",
     "bucket_bounds",
     "bucket_of",

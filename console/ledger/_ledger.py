@@ -13,6 +13,7 @@ from console.ledger._audit import AuditWrites
 from console.ledger._base import BUSY_TIMEOUT
 from console.ledger._bills import BillWrites
 from console.ledger._bulk import BulkWrites
+from console.ledger._customers import Customers
 from console.ledger._lookup import Lookups
 from console.ledger._notifications import NotificationWrites
 from console.ledger._payments import PaymentWrites
@@ -20,6 +21,7 @@ from console.ledger._polling import Polling
 from console.ledger._refunds import Refunds
 from console.ledger._reports import Reports
 from console.ledger._sessions import IdempotencyKeys, Sessions
+from console.ledger._subscription_search import SubscriptionSearch
 from console.ledger._subscriptions import SubscriptionWrites
 
 
@@ -40,11 +42,12 @@ class Ledger(
     thread: each thread gets its own connection. Group writes that belong
     together in ``with ledger.write():``.
 
-    Five parts have their own names: ``ledger.sessions`` (sign-in sessions),
+    Seven parts have their own names: ``ledger.sessions`` (sign-in sessions),
     ``ledger.idempotency`` (submitted forms' keys), ``ledger.refunds`` (refund
     attempts and refunds), ``ledger.polling`` (the polling schedule and the
-    per-provider request budget) and ``ledger.attempts`` (what providers said about
-    each try to pay).
+    per-provider request budget), ``ledger.attempts`` (what providers said about
+    each try to pay), ``ledger.customers`` (everything of one e-mail address) and
+    ``ledger.subscriptions`` (the subscriptions search, page by page).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = BUSY_TIMEOUT) -> None:
@@ -54,3 +57,5 @@ class Ledger(
         self.refunds = Refunds(self)
         self.polling = Polling(self)
         self.attempts = Attempts(self)
+        self.customers = Customers(self)
+        self.subscriptions = SubscriptionSearch(self)

@@ -252,6 +252,16 @@ def lookup_sql(
     table: str, columns: str, terms: SearchTerms, *, ids: set[int]
 ) -> tuple[str, list[object]]:
     """The search as one statement: a UNION of index searches, one per column."""
+    union, params = matching_ids_sql(table, terms, ids=ids)
+    if not union:
+        return "", []
+    sql = f"SELECT {columns} FROM {table} WHERE id IN ({union}) ORDER BY id DESC LIMIT ?"
+    return sql, params
+
+
+def matching_ids_sql(table: str, terms: SearchTerms, *, ids: set[int]) -> tuple[str, list[object]]:
+    """``SELECT id FROM table WHERE ... UNION ...``: the ids ``terms`` can stand for, one
+    index search per column (empty when the terms hold nothing to search)."""
     branches: list[str] = []
     params: list[object] = []
 
@@ -266,13 +276,7 @@ def lookup_sql(
     for column in ("provider_id", "tracking_id", "token"):
         branch(column, terms.texts)
     branch("customer_email", terms.emails)
-    if not branches:
-        return "", []
-    sql = (
-        f"SELECT {columns} FROM {table} WHERE id IN ({' UNION '.join(branches)})"
-        " ORDER BY id DESC LIMIT ?"
-    )
-    return sql, params
+    return " UNION ".join(branches), params
 
 
 def _search(

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from console.ledger._times import from_ms
 from console.money import Money
@@ -252,6 +252,23 @@ class LookupResult:
 
     def __bool__(self) -> bool:
         return bool(self.bills or self.subscriptions)
+
+
+T = TypeVar("T")
+#: Where a keyset page ended: the sort key of its last row (``(id,)`` or ``(at_ms, id)``).
+#: Opaque to callers: hand it back as ``before=`` for the rows after it.
+Cursor = tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ListPage(Generic[T]):
+    """One page of a long list, newest first, read by keyset (never ``OFFSET``).
+
+    ``older`` is the cursor of the next page (pass it as ``before=``), or None when
+    this page is the last."""
+
+    rows: list[T]
+    older: Cursor | None = None
 
 
 @dataclass(frozen=True, slots=True)

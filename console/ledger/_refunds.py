@@ -34,7 +34,7 @@ from console.money import Money
 from console.status import BillStatus
 
 REFUND_STATUSES = ("creating", "succeeded", "failed")
-_COLUMNS = (
+REFUND_COLUMNS = (
     "id, payment_id, bill_id, subscription_id, provider, amount, currency, reason, status,"
     " provider_uid, native_status, detail, actor, source, created_at, updated_at"
 )
@@ -81,40 +81,42 @@ class Refunds:
     def get(self, refund_id: int) -> RefundRow | None:
         row = (
             self._ledger.connection()
-            .execute(f"SELECT {_COLUMNS} FROM refunds WHERE id = ?", (refund_id,))
+            .execute(f"SELECT {REFUND_COLUMNS} FROM refunds WHERE id = ?", (refund_id,))
             .fetchone()
         )
-        return None if row is None else _refund(row)
+        return None if row is None else refund_from_row(row)
 
     def of_payment(self, payment_id: int) -> list[RefundRow]:
         """The attempts on one charge, oldest first."""
         rows = self._ledger.connection().execute(
-            f"SELECT {_COLUMNS} FROM refunds WHERE payment_id = ? ORDER BY id", (payment_id,)
+            f"SELECT {REFUND_COLUMNS} FROM refunds WHERE payment_id = ? ORDER BY id", (payment_id,)
         )
-        return [_refund(row) for row in rows]
+        return [refund_from_row(row) for row in rows]
 
     def of_object(self, object_type: str, object_id: int) -> list[RefundRow]:
         """The attempts on a bill's or a subscription's charges, oldest first."""
         column = "bill_id" if object_type == "bill" else "subscription_id"
         rows = self._ledger.connection().execute(
-            f"SELECT {_COLUMNS} FROM refunds WHERE {column} = ? ORDER BY id", (object_id,)
+            f"SELECT {REFUND_COLUMNS} FROM refunds WHERE {column} = ? ORDER BY id", (object_id,)
         )
-        return [_refund(row) for row in rows]
+        return [refund_from_row(row) for row in rows]
 
     def recent(self, limit: int = 50) -> list[RefundRow]:
         """The newest attempts and seen refunds, newest first (Monitor, Activity)."""
         rows = self._ledger.connection().execute(
-            f"SELECT {_COLUMNS} FROM refunds ORDER BY created_at DESC, id DESC LIMIT ?", (limit,)
+            f"SELECT {REFUND_COLUMNS} FROM refunds ORDER BY created_at DESC, id DESC LIMIT ?",
+            (limit,),
         )
-        return [_refund(row) for row in rows]
+        return [refund_from_row(row) for row in rows]
 
     def creating(self, limit: int = 1000) -> list[RefundRow]:
         """Attempts still being confirmed, oldest first."""
         rows = self._ledger.connection().execute(
-            f"SELECT {_COLUMNS} FROM refunds WHERE status = 'creating' ORDER BY created_at LIMIT ?",
+            f"SELECT {REFUND_COLUMNS} FROM refunds WHERE status = 'creating'"
+            " ORDER BY created_at LIMIT ?",
             (limit,),
         )
-        return [_refund(row) for row in rows]
+        return [refund_from_row(row) for row in rows]
 
     def charge(self, provider_uid: str, providers: tuple[str, ...]) -> Payment | None:
         """The charge whose provider transaction is ``provider_uid`` (a refund's
@@ -209,13 +211,13 @@ class Refunds:
         with self._ledger.write() as conn:
             row = fetch_one(
                 conn,
-                f"SELECT {_COLUMNS} FROM refunds WHERE id = ?",
+                f"SELECT {REFUND_COLUMNS} FROM refunds WHERE id = ?",
                 (refund_id,),
                 what=f"refund {refund_id}",
             )
             if _known(conn, row["provider"], uid):
                 return False
-            refund = _refund(row)
+            refund = refund_from_row(row)
             if refund.status == "succeeded":
                 refund = _waiting_or_new(conn, refund, refund.reason, refund.actor, source, when)
             self._settle(conn, refund, uid, native_status, when, source)
@@ -301,8 +303,10 @@ class Refunds:
             " updated_at = ? WHERE id = ?",
             (uid, native_status, ms_or_now(None), refund.id),
         )
-        settled = _refund(
-            conn.execute(f"SELECT {_COLUMNS} FROM refunds WHERE id = ?", (refund.id,)).fetchone()
+        settled = refund_from_row(
+            conn.execute(
+                f"SELECT {REFUND_COLUMNS} FROM refunds WHERE id = ?", (refund.id,)
+            ).fetchone()
         )
         self._write_payment(conn, settled, uid, at_ms, source)
         return settled
@@ -363,12 +367,12 @@ def _waiting_or_new(
     """The oldest attempt still waiting on ``like``'s charge for ``like``'s amount, else a
     new row for a refund nobody here asked for (made in the back office, say)."""
     waiting = conn.execute(
-        f"SELECT {_COLUMNS} FROM refunds WHERE payment_id = ? AND status = 'creating'"
+        f"SELECT {REFUND_COLUMNS} FROM refunds WHERE payment_id = ? AND status = 'creating'"
         " AND amount = ? ORDER BY id LIMIT 1",
         (like.payment_id, like.amount),
     ).fetchone()
     if waiting is not None:
-        return _refund(waiting)
+        return refund_from_row(waiting)
     refund_id = row_id(
         conn.execute(
             "INSERT INTO refunds (payment_id, bill_id, subscription_id, provider, amount,"
@@ -389,8 +393,8 @@ def _waiting_or_new(
             ),
         )
     )
-    return _refund(
-        conn.execute(f"SELECT {_COLUMNS} FROM refunds WHERE id = ?", (refund_id,)).fetchone()
+    return refund_from_row(
+        conn.execute(f"SELECT {REFUND_COLUMNS} FROM refunds WHERE id = ?", (refund_id,)).fetchone()
     )
 
 
@@ -415,11 +419,11 @@ def _remaining(conn: sqlite3.Connection, payment_id: int) -> int:
     return left
 
 
-def _refund(row: sqlite3.Row) -> RefundRow:
+def refund_from_row(row: sqlite3.Row) -> RefundRow:
     values = dict(row)
     values["created_at"] = from_ms(values["created_at"])
     values["updated_at"] = from_ms(values["updated_at"])
     return RefundRow(**values)
 
 
-__all__ = ["REFUND_STATUSES", "RefundRow", "Refunds"]
+__all__ = ["REFUND_COLUMNS", "REFUND_STATUSES", "RefundRow", "Refunds", "refund_from_row"]

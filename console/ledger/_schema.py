@@ -16,9 +16,17 @@ History (migrations are frozen once released: fix forward, never edit one):
    stored them as typed and the e-mail index only serves exact matches.
 3. ``notifications``: one row per provider notification the receiver handled
    (or refused), with its verdict (:mod:`console.ledger._notifications`).
-4. ``subscriptions.last_notice_at``: the provider's own time (``updated_at``, else
+4. ``console_sessions`` and ``idempotency_keys``; the audit outcome ``started``.
+5. ``subscriptions.last_notice_at``: the provider's own time (``updated_at``, else
    ``last_transaction.created_at``) of the newest subscription notice applied, so a
    late notice with as many paid cycles cannot flip a newer state back.
+6. ``refunds`` (attempts), ``payments.parent_id``, the bill status ``partially_refunded``.
+7. ``poll_schedule`` and ``poll_budget``: when each open object is next asked about,
+   and the per-provider request budget all processes share (:mod:`console.ledger._polling`).
+8. ``attempts``: what providers said about each try to pay (:mod:`console.ledger._attempts`).
+9. Indexes for the customer view and the subscriptions search: refund attempts by
+   bill and by subscription, a customer's open bills and subscriptions (partial),
+   subscriptions by state in id order.
 
 Why the DDL is SQL text and not ``sqlite_utils.Database.create_table``: CHECK
 constraints, composite UNIQUE constraints, partial indexes and triggers cannot be
@@ -418,6 +426,27 @@ def _v8_attempts(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+_V9_SQL = """
+CREATE INDEX refunds_bill_id ON refunds (bill_id) WHERE bill_id IS NOT NULL;
+CREATE INDEX refunds_subscription_id ON refunds (subscription_id)
+    WHERE subscription_id IS NOT NULL;
+CREATE INDEX bills_open_customer ON bills (customer_email)
+    WHERE status IN ('creating', 'pending');
+CREATE INDEX subscriptions_open_customer ON subscriptions (customer_email)
+    WHERE status IN ('creating', 'pending', 'trial', 'active', 'past_due');
+CREATE INDEX subscriptions_status_id ON subscriptions (status, id);
+"""
+
+
+def _v9_customers_and_subscription_search(db: sqlite_utils.Database) -> None:
+    """Indexes for one customer's view and the subscriptions search (``ledger.customers``,
+    ``ledger.subscriptions``): refund attempts by bill and by subscription, a customer's
+    open bills and subscriptions (partial: only what is open), subscriptions by state in
+    id order (a state's newest page without a sort)."""
+    for statement in split_statements(_V9_SQL):
+        db.execute(statement)
+
+
 def _rebuild(db: sqlite_utils.Database, table: str, change: Callable[[str], str]) -> None:
     """Rebuild ``table`` from its own DDL as ``change`` rewrites it, keeping rows and
     indexes (SQLite's documented steps; :func:`migrate` runs them with foreign keys off)."""
@@ -468,6 +497,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "refunds: attempts, links to their charge, partially_refunded", _v6_refunds),
     Migration(7, "polling schedule and per-provider request budget", _v7_polling),
     Migration(8, "attempts: why a payment failed, in the provider's words", _v8_attempts),
+    Migration(
+        9,
+        "indexes for the customer view and the subscriptions search",
+        _v9_customers_and_subscription_search,
+    ),
 )
 
 #: The schema version this console writes.

@@ -25,6 +25,7 @@ from typing import Any, cast
 
 from console.explain import is_bill
 from console.ledger import Bill, Subscription
+from console.ui.links import customer_link
 from console.ui.status_view import local_time, money, status_label
 from console.ui.text import plain
 from console.validation import find_card_number
@@ -89,7 +90,8 @@ def match_rows(records: Iterable[Bill | Subscription], tz: str) -> list[dict[str
 
 def record_facts(record: Bill | Subscription, tz: str) -> list[dict[str, str]]:
     """The record's facts as ``{"": label, "value": value}`` rows (empty values left out),
-    values ready for ``st.table`` (text from people and providers through :func:`plain`)."""
+    values ready for ``st.table`` (text from people and providers through :func:`plain`); the
+    customer's e-mail is a link to the Customer page (everything of that customer)."""
     native = plain(record.native_status) or "—"
     rows: list[tuple[str, Any]] = [
         ("Status", f"{status_label(record.status)} (provider: {native})"),
@@ -107,7 +109,7 @@ def record_facts(record: Bill | Subscription, tz: str) -> list[dict[str, str]]:
             ("Expires at", local_time(record.expires_at, tz)),
         ]
     rows += [
-        ("Customer e-mail", plain(record.customer_email)),
+        ("Customer e-mail", customer_link(record.customer_email)),  # everything of theirs
         ("Tracking id", plain(record.tracking_id)),
         ("Provider id", plain(record.provider_id)),
         ("Token / session id", plain(record.token)),

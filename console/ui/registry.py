@@ -48,6 +48,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("monitor", "monitor.py", "Monitor", ":material/monitor_heart:", "Watch"),
     PageSpec("revenue", "revenue.py", "Revenue", ":material/bar_chart:", "Watch"),
     PageSpec("lookup", "lookup.py", "Lookup", ":material/search:", "Support"),
+    PageSpec("customer", "customer.py", "Customer", ":material/person_search:", "Support"),
     PageSpec("activity", "activity.py", "Activity", ":material/history:", "Support"),
 )
 

@@ -216,6 +216,15 @@ def test_provider_extras_are_named(use_ledger, shop_ledger):
     assert facts["Payment method"] == "erip"
 
 
+def test_the_customer_e_mail_links_to_everything_of_that_customer(use_ledger, shop_ledger):
+    use_ledger(shop_ledger)
+    facts = table_with(open_lookup("B1"), "value").set_index("")["value"]
+    # customer?email=<the whole address, URL-encoded>: the Customer page's address
+    assert facts["Customer e-mail"] == (
+        "[anna.petrova@example.com](customer?email=anna.petrova%40example.com)"
+    )
+
+
 def test_a_deep_link_runs_the_search(use_ledger, shop_ledger):
     use_ledger(shop_ledger)
     at = open_lookup("S1")

@@ -92,12 +92,19 @@ def form_of(page: Page, submit_label: str) -> Locator:
     return page.get_by_test_id("stForm").filter(has=button)
 
 
-def choose(page: Page, label: str, option: str, scope: Page | Locator | None = None) -> None:
-    """Pick ``option`` in the Streamlit select box labelled exactly ``label``."""
+def choose(
+    page: Page, label: str, option: str | re.Pattern[str], scope: Page | Locator | None = None
+) -> None:
+    """Pick ``option`` (its whole text, or a pattern) in the select box labelled ``label``."""
     scope = scope or page
     name = page.get_by_test_id("stWidgetLabel").get_by_text(label, exact=True)
     scope.get_by_test_id("stSelectbox").filter(has=name).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    page.get_by_role("option", name=option, exact=isinstance(option, str)).click()
+
+
+def subscription_option(ref: str) -> re.Pattern[str]:
+    """The Subscriptions page's detail box names a subscription ``S12 · plan · e-mail``."""
+    return re.compile(rf"^{re.escape(ref)} · ")
 
 
 def choose_kind(page: Page, kind_title: str, submit_label: str) -> None:

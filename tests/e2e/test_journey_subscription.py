@@ -18,6 +18,7 @@ from tests.e2e.journeys import (
     shown_code,
     submit,
     subscription,
+    subscription_option,
 )
 
 
@@ -46,7 +47,7 @@ def test_trial_paid_renewal_charged_then_canceled_with_a_reason(console_app, pag
     payer.close()
 
     page.get_by_role("tab", name="Subscriptions").click()
-    choose(page, "Details of", ref)
+    choose(page, "Details of", subscription_option(ref))
     check_status = page.get_by_role("button", name="Check status")
     check_status.click()
     page.get_by_text(re.compile(r"status trial")).first.wait_for(timeout=WAIT_MS)

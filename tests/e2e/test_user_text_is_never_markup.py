@@ -54,6 +54,7 @@ from tests.e2e.journeys import (
     look_up,
     open_console_page,
     submit,
+    subscription_option,
 )
 from tests.support.servers import free_port, serve
 
@@ -276,7 +277,7 @@ def test_pay_links_show_typed_text_as_text(console_app, watched, beacon, marked)
 def test_subscriptions_show_typed_text_as_text(console_app, watched, beacon, marked):
     page = watched
     open_console_page(page, console_app, "Subscriptions")
-    choose(page, "Details of", marked.subscription)
+    choose(page, "Details of", subscription_option(marked.subscription))
     page.get_by_role("heading", name=re.compile(rf"^{marked.subscription}: ")).wait_for()
     shows(page, f"{marked.subscription}: {beacon.both}", f"canceled: {beacon.both}")
     nothing_loaded(page, beacon)

@@ -155,3 +155,63 @@ def test_open_items_read_only_the_small_partial_index(ledger):
     bills_plan, subscriptions_plan = plans_of(ledger, lambda: ledger.open_items(provider="bepaid"))
     assert bills_plan == ["SCAN bills USING INDEX bills_open"]  # in created_at order: no sort
     assert_index_searches([subscriptions_plan], "subscriptions")
+
+
+CUSTOMER_READS = {
+    "summary": lambda ledger: ledger.customers.summary("A@B.C"),
+    "bills": lambda ledger: ledger.customers.bills("a@b.c", before=(10,)),
+    "subscriptions": lambda ledger: ledger.customers.subscriptions("a@b.c"),
+    "payments": lambda ledger: ledger.customers.payments("a@b.c", before=(T0, 5)),
+    "refunds": lambda ledger: ledger.customers.refunds("a@b.c"),
+    "open bills": lambda ledger: ledger.customers.open_bills("a@b.c"),
+    "open subscriptions": lambda ledger: ledger.customers.open_subscriptions("a@b.c"),
+}
+
+
+@pytest.mark.parametrize("name", CUSTOMER_READS)
+def test_a_customers_reads_start_from_the_e_mail_index(ledger, name):
+    """However many rows the ledger has, a customer's page reads only that customer's rows:
+    no statement scans a table (a subquery's own rows aside)."""
+    for plan in plans_of(ledger, lambda: CUSTOMER_READS[name](ledger)):
+        text = "\n".join(plan)
+        assert not [
+            line for line in plan if line.startswith("SCAN ") and "(subquery" not in line
+        ], text
+        assert any(hit in text for hit in INDEX_HITS), text
+        assert "(customer_email=?" in text, text  # it starts from the customer
+        if name.startswith("open"):
+            assert "_open_customer (customer_email=?)" in text, text
+        if name in ("bills", "subscriptions", "refunds"):
+            assert "TEMP B-TREE" not in text, text  # in id order as read: a page needs no sort
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"email": "A@B.C"},
+        {"states": ("past_due",)},
+        {"ref": "S1"},
+        {"ref": "o-1"},
+        {"email": "a@b.c", "plan": "Pro", "states": ("active", "trial")},
+    ],
+)
+def test_the_subscription_search_is_an_index_search(ledger, query):
+    from console.ledger import SubscriptionQuery
+
+    found = SubscriptionQuery(**query)
+    plans = plans_of(
+        ledger,
+        lambda: (
+            ledger.subscriptions.search(found, before=(99,)),
+            ledger.subscriptions.count(found),
+        ),
+    )
+    for plan in plans:
+        assert not [line for line in plan if line.startswith("SCAN subscriptions")], plan
+
+
+def test_a_later_page_of_all_subscriptions_starts_at_its_cursor(ledger):
+    from console.ledger import SubscriptionQuery
+
+    [plan] = plans_of(ledger, lambda: ledger.subscriptions.search(SubscriptionQuery(), before=(9,)))
+    assert plan == ["SEARCH subscriptions USING INTEGER PRIMARY KEY (rowid<?)"]  # no OFFSET

@@ -180,7 +180,7 @@ def test_a_v5_ledger_with_paid_bills_gains_refunds_and_keeps_every_row(tmp_path,
             )
             old.record_bill_status(bill_id, BillStatus.PAID, "successful", "webhook")
     with Ledger(path) as ledger:
-        assert ledger.schema_version == SCHEMA_VERSION
+        assert ledger.found_version == 5 and ledger.schema_version == SCHEMA_VERSION
         assert ledger.get_bill(bill_id).status == BillStatus.PAID
         assert [p.amount for p in ledger.payments_of("bill", bill_id)] == [700]
         conn = ledger.connection()
@@ -207,3 +207,70 @@ def test_a_v6_ledger_gains_an_empty_polling_schedule_and_budget(tmp_path, monkey
         now = ledger.get_bill(bill).created_at
         assert [item.ref for item in ledger.polling.due(now)] == [f"B{bill}"]  # never checked
         assert ledger.polling.take("bepaid", 3, rate=1, burst=2, now=now) == 2  # a full bucket
+
+
+def test_a_v8_ledger_gains_the_customer_and_search_indexes(tmp_path, monkeypatch):
+    """Version 9 adds indexes only: a v8 file with a customer's bills, a refund attempt and
+    subscriptions keeps every row, and the customer's reads find them through the new ones."""
+    path = tmp_path / "v8.db"
+    with monkeypatch.context() as patch:
+        patch.setattr(_schema, "MIGRATIONS", _schema.MIGRATIONS[:8])
+        patch.setattr(_schema, "SCHEMA_VERSION", 8)
+        with Ledger(path) as old:
+            bill_id = old.create_bill(
+                NewBill(
+                    provider="bepaid",
+                    kind="card_link",
+                    tracking_id="o-1",
+                    amount=700,
+                    currency="EUR",
+                    customer_email="Olga@Example.com",
+                    status=BillStatus.PENDING,
+                )
+            )
+            old.record_payment(
+                provider="bepaid",
+                provider_txn_id="t-1",
+                amount=700,
+                currency="EUR",
+                at=datetime(2026, 5, 1, tzinfo=UTC),
+                bill_id=bill_id,
+            )
+            [charge] = old.payments_of("bill", bill_id)
+            old.refunds.start(charge, 200, "Broken cup", actor="ann")
+            open_bill = old.create_bill(
+                NewBill(
+                    provider="bepaid",
+                    kind="card_link",
+                    tracking_id="o-2",
+                    amount=300,
+                    currency="EUR",
+                    customer_email="olga@example.com",
+                    status=BillStatus.PENDING,
+                )
+            )
+            old.record_bill_status(bill_id, BillStatus.PAID, "successful", "webhook")
+        indexes_before = _index_names(path)
+    with Ledger(path) as ledger:
+        assert (ledger.found_version, ledger.schema_version) == (8, SCHEMA_VERSION)
+        added = _index_names(path) - indexes_before
+        assert added == {
+            "refunds_bill_id",
+            "refunds_subscription_id",
+            "bills_open_customer",
+            "subscriptions_open_customer",
+            "subscriptions_status_id",
+        }
+        summary = ledger.customers.summary("OLGA@example.com")
+        assert (summary.bills, summary.open_bills, summary.refunds_being_confirmed) == (2, 1, 1)
+        assert [b.id for b in ledger.customers.open_bills("olga@example.com")] == [open_bill]
+        assert [r.amount for r in ledger.customers.refunds("olga@example.com").rows] == [200]
+        assert ledger.connection().execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _index_names(path) -> set[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    finally:
+        conn.close()

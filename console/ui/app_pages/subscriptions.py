@@ -1,6 +1,15 @@
 """Subscriptions: bePaid plans (create, list), new subscriptions (existing or inline plan)
-with their pay link and QR code, the ledger's subscriptions with one in detail — its
-charges and history — and cancelling with a required reason and a confirmation.
+with their pay link and QR code, the ledger's subscriptions — searched and paged — with
+one in detail (its charges, history and customer), and cancelling with a required reason
+and a confirmation.
+
+The list is ``ledger.subscriptions.search``: by the customer's e-mail (whole, any case),
+the plan (its id, or a part of its title), one or several states and a subscription id
+(``S12``, ``sbs_…``) or tracking id, all together; a page at a time, newest first, by
+keyset (*Older* / *Newer*). The detail box offers the page of the search result shown;
+``subscriptions?id=S12`` (or a bePaid id, a tracking id) opens one directly, whatever
+the search, and choosing one puts its reference in the address. The detail links the
+customer's e-mail to the Customer page.
 
 UI only: every action is one ``console.billing`` call from a submit callback (see
 :mod:`console.ui.forms` for how inline messages work); lists are ledger queries.
@@ -32,7 +41,7 @@ from console.ledger import INTERVAL_UNITS, Subscription
 from console.money import format_money
 from console.providers import Plan
 from console.status import is_final
-from console.ui import context, status_view, tables
+from console.ui import context, status_view, subscription_list, tables
 from console.ui.forms import (
     blank_to_none,
     currency_choices,
@@ -40,6 +49,7 @@ from console.ui.forms import (
     form_errors,
     pay_link_panel,
 )
+from console.ui.links import customer_link
 from console.ui.text import plain, titled
 
 PLANS = "sub_plans"  # tuple[Plan, ...] read from bePaid this session
@@ -48,7 +58,7 @@ FAILURE = "sub_failure"  # {form: (title, message)}
 NOTICE = "sub_notice"  # {form: sentence}
 CREATED = "sub_created"  # CreatedSubscription of the last create
 DONE = "sub_done"  # {form: True} once a create form did its work (until Create another)
-LIMITS = (50, 200, 1000)
+LIMITS = (50, 200, 1000)  # rows per page of the list
 EXISTING, INLINE = "existing", "inline"
 PLAN_FIELDS = (
     "title",
@@ -425,42 +435,17 @@ def created_section() -> None:
 
 
 def list_tab(actor: Actor) -> None:
-    ledger, settings = context.ledger(), context.settings()
-    tz = settings.timezone.key
-    limit = st.selectbox("Show", LIMITS, key="sub_limit", format_func=lambda n: f"latest {n}")
-    subs = ledger.recent_subscriptions(limit)
-    if not subs:
-        st.info("No subscriptions yet.")
-        return
-    st.dataframe(  # cells are never Markdown: plans and e-mails show as typed
-        [
-            {
-                "ref": s.ref,
-                "plan": s.plan_title or "",
-                "price": f"{format_money(s.amount, s.currency)} / {s.interval} {s.interval_unit}",
-                "status": s.status.value,
-                f"next renewal ({tz})": tables.local_time(s.renew_at, tz),
-                "paid cycles": s.paid_cycles,
-                "customer": s.customer_email or "",
-                f"created ({tz})": tables.local_time(s.created_at, tz),
-            }
-            for s in subs
-        ],
-        hide_index=True,
-        key="sub_table",
+    ledger, tz = context.ledger(), context.settings().timezone.key
+    query, errors = subscription_list.search_fields()
+    limit = st.selectbox(
+        "Show", LIMITS, key="sub_limit", format_func=lambda n: f"{n} per page", width=200
     )
-    by_ref = {s.ref: s for s in subs}
-    ref = st.selectbox(
-        "Details of",
-        list(by_ref),
-        index=None,
-        key="sub_detail",
-        on_change=forget,
-        args=("detail", "cancel"),
-        placeholder="Choose a subscription",
+    subs = [] if errors else subscription_list.show_page(ledger, query, limit, tz)
+    chosen = subscription_list.detail_picker(
+        ledger, subs, on_change=forget, args=("detail", "cancel")
     )
-    if ref is not None:
-        detail(actor, ledger.get_subscription(by_ref[ref].id) or by_ref[ref], tz)
+    if chosen is not None:
+        detail(actor, chosen, tz)
 
 
 def detail(actor: Actor, sub: Subscription, tz: str) -> None:
@@ -475,6 +460,8 @@ def detail(actor: Actor, sub: Subscription, tz: str) -> None:
         f"bePaid id {plain(sub.provider_id) or '—'} · tracking id {plain(sub.tracking_id)}"
         + (f" · canceled: {plain(sub.cancel_reason)}" if sub.cancel_reason else "")
     )
+    if sub.customer_email:  # everything of this customer, on the Customer page
+        st.markdown(f"Customer: {customer_link(sub.customer_email)}")
     _messages("detail")
     _messages("cancel")  # here, not in the form: a canceled subscription has no form
     if can(actor, Action.REFRESH) and not sub.demo:
