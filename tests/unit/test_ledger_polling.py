@@ -103,7 +103,7 @@ def test_four_processes_together_never_take_more_than_the_budget(tmp_path):
     path = str(tmp_path / "shared.db")
     Ledger(path).close()
     queue = multiprocessing.get_context("spawn").Queue()
-    start, steps = NOW.timestamp(), 300  # three simulated seconds each
+    start, steps = NOW.timestamp(), 100  # one simulated second each
     workers = [
         multiprocessing.get_context("spawn").Process(
             target=_take_all, args=(path, start, steps, queue)
@@ -112,10 +112,10 @@ def test_four_processes_together_never_take_more_than_the_budget(tmp_path):
     ]
     for worker in workers:
         worker.start()
-    total = sum(queue.get(timeout=120) for _ in workers)
+    total = sum(queue.get(timeout=900) for _ in workers)  # however slow the machine is
     for worker in workers:
-        worker.join(timeout=60)
-    # Whatever the interleaving, the simulated window is 3 s: burst + rate * 3 at most,
-    # and the four together want far more than that.
-    assert total <= BURST + RATE * 3
+        worker.join()
+    # Whatever the interleaving, the simulated window is 1 s: burst + rate * 1 at most,
+    # and the four together want far more than that (400 tokens).
+    assert total <= BURST + RATE * 1
     assert total >= BURST  # the bucket was really drawn from, not refused throughout
