@@ -3,7 +3,8 @@ token bucket that all processes together cannot overdraw."""
 
 from __future__ import annotations
 
-import multiprocessing
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -89,32 +90,37 @@ def test_a_retry_after_stops_every_taker_until_it_has_passed(ledger):
     assert ledger.polling.take("bepaid", 5, now=NOW + timedelta(seconds=31), **budget) == 5
 
 
-def _take_all(path: str, start: float, steps: int, queue) -> None:
-    """One process: ask for a token at each simulated 10 ms step, as fast as it can."""
-    granted = 0
-    with Ledger(path) as ledger:
-        for step in range(steps):
-            now = datetime.fromtimestamp(start + step / 100, UTC)
-            granted += ledger.polling.take("bepaid", 1, rate=RATE, burst=BURST, now=now)
-    queue.put(granted)
+_TAKE_ALL = """
+import sys
+from datetime import UTC, datetime
+from console.ledger import Ledger
+path, start, steps = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+rate, burst = float(sys.argv[4]), int(sys.argv[5])
+granted = 0
+with Ledger(path) as ledger:
+    for step in range(steps):  # a token at each simulated 10 ms step, as fast as it can
+        now = datetime.fromtimestamp(start + step / 100, UTC)
+        granted += ledger.polling.take("bepaid", 1, rate=rate, burst=burst, now=now)
+print(granted)
+"""
 
 
 def test_four_processes_together_never_take_more_than_the_budget(tmp_path):
+    # Separate interpreters (not multiprocessing's spawn, which re-runs whatever script
+    # an earlier AppTest left as __main__): four real processes sharing one ledger file.
     path = str(tmp_path / "shared.db")
     Ledger(path).close()
-    queue = multiprocessing.get_context("spawn").Queue()
     start, steps = NOW.timestamp(), 100  # one simulated second each
+    args = [path, str(start), str(steps), str(RATE), str(BURST)]
     workers = [
-        multiprocessing.get_context("spawn").Process(
-            target=_take_all, args=(path, start, steps, queue)
+        subprocess.Popen(
+            [sys.executable, "-c", _TAKE_ALL, *args], stdout=subprocess.PIPE, text=True
         )
         for _ in range(4)
     ]
-    for worker in workers:
-        worker.start()
-    total = sum(queue.get(timeout=900) for _ in workers)  # however slow the machine is
-    for worker in workers:
-        worker.join()
+    outputs = [worker.communicate()[0] for worker in workers]  # however slow the machine is
+    assert [worker.returncode for worker in workers] == [0, 0, 0, 0]
+    total = sum(int(output) for output in outputs)
     # Whatever the interleaving, the simulated window is 1 s: burst + rate * 1 at most,
     # and the four together want far more than that (400 tokens).
     assert total <= BURST + RATE * 1
