@@ -24,6 +24,16 @@ from __future__ import annotations
 
 from console.ledger._bulk import BULK_TABLES
 from console.ledger._errors import ConflictingPayment, DuplicateTrackingId, UnknownRecord
+from console.ledger._explorer import (
+    SORTS,
+    CurrencyTotal,
+    ExplorerPage,
+    ExplorerRow,
+    MajorAmount,
+    PageKey,
+    PaymentFilter,
+    Sort,
+)
 from console.ledger._ledger import Ledger
 from console.ledger._lookup import search_terms, url_candidates
 from console.ledger._notifications import NOTIFICATION_KINDS, VERDICTS, Notification
@@ -65,26 +75,34 @@ __all__ = [
     "REFUND_STATUSES",
     "SCHEMA_VERSION",
     "SESSION_METHODS",
+    "SORTS",
     "SOURCES",
     "VERDICTS",
     "AuditEntry",
     "Bill",
     "Bucket",
     "ConflictingPayment",
+    "CurrencyTotal",
     "DuplicateTrackingId",
+    "ExplorerPage",
+    "ExplorerRow",
     "IdempotencyRow",
     "Ledger",
     "LookupResult",
+    "MajorAmount",
     "MrrRow",
     "NewBill",
     "NewSubscription",
     "Notification",
     "OpenItem",
     "OutcomeRow",
+    "PageKey",
     "Payment",
+    "PaymentFilter",
     "RefundRow",
     "RevenueRow",
     "SessionRow",
+    "Sort",
     "StatusEvent",
     "Subscription",
     "UnknownRecord",

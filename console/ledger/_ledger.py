@@ -12,6 +12,7 @@ from console.ledger._audit import AuditWrites
 from console.ledger._base import BUSY_TIMEOUT
 from console.ledger._bills import BillWrites
 from console.ledger._bulk import BulkWrites
+from console.ledger._explorer import Explorer
 from console.ledger._lookup import Lookups
 from console.ledger._notifications import NotificationWrites
 from console.ledger._payments import PaymentWrites
@@ -38,9 +39,10 @@ class Ledger(
     thread: each thread gets its own connection. Group writes that belong
     together in ``with ledger.write():``.
 
-    Three parts have their own names: ``ledger.sessions`` (sign-in sessions),
-    ``ledger.idempotency`` (submitted forms' keys) and ``ledger.refunds`` (refund
-    attempts and refunds).
+    Four parts have their own names: ``ledger.sessions`` (sign-in sessions),
+    ``ledger.idempotency`` (submitted forms' keys), ``ledger.refunds`` (refund
+    attempts and refunds) and ``ledger.explorer`` (every bill filtered, sorted, paged
+    and totalled per currency: the Payments page and its CSV export).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = BUSY_TIMEOUT) -> None:
@@ -48,3 +50,4 @@ class Ledger(
         self.sessions = Sessions(self)
         self.idempotency = IdempotencyKeys(self)
         self.refunds = Refunds(self)
+        self.explorer = Explorer(self)

@@ -6,9 +6,10 @@ import sqlite3
 from datetime import UTC, datetime
 
 import pytest
+import sqlite_utils
 
 from console.errors import LedgerError
-from console.ledger import SCHEMA_VERSION, Ledger, NewBill, _schema
+from console.ledger import SCHEMA_VERSION, Ledger, NewBill, PaymentFilter, _schema
 from console.status import BillStatus
 
 # The shape an older console wrote: no demo flags, no audit origin, and e-mails
@@ -180,7 +181,7 @@ def test_a_v5_ledger_with_paid_bills_gains_refunds_and_keeps_every_row(tmp_path,
             )
             old.record_bill_status(bill_id, BillStatus.PAID, "successful", "webhook")
     with Ledger(path) as ledger:
-        assert ledger.schema_version == 6 == SCHEMA_VERSION
+        assert ledger.found_version == 5 and ledger.schema_version == SCHEMA_VERSION
         assert ledger.get_bill(bill_id).status == BillStatus.PAID
         assert [p.amount for p in ledger.payments_of("bill", bill_id)] == [700]
         conn = ledger.connection()
@@ -192,3 +193,75 @@ def test_a_v5_ledger_with_paid_bills_gains_refunds_and_keeps_every_row(tmp_path,
         assert {"bills_open", "bills_token", "bills_status_created"} <= indexes
         ledger.record_bill_status(bill_id, BillStatus.PARTIALLY_REFUNDED, None, "console")
         assert ledger.get_bill(bill_id).status == BillStatus.PARTIALLY_REFUNDED
+
+
+def test_a_v6_ledger_gains_the_explorer_indexes_and_finds_its_old_descriptions(
+    tmp_path, monkeypatch
+):
+    """Version 7: the explorer's covering indexes, the status index widened under the
+    same name, and the description search filled from the bills already there."""
+    path = tmp_path / "v6.db"
+    with monkeypatch.context() as patch:
+        patch.setattr(_schema, "MIGRATIONS", _schema.MIGRATIONS[:6])
+        patch.setattr(_schema, "SCHEMA_VERSION", 6)
+        with Ledger(path) as old:
+            for number, words in enumerate(("Blue teapot", "Green kettle", None)):
+                old.create_bill(
+                    NewBill(provider="bepaid", kind="card_link", tracking_id=f"o-{number}",
+                            amount=700, currency="EUR", description=words)
+                )  # fmt: skip
+    with Ledger(path) as ledger:
+        assert ledger.found_version == 6 and ledger.schema_version == SCHEMA_VERSION
+        conn = ledger.connection()
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        assert {
+            "bills_explore_created",
+            "bills_explore_amount",
+            "bills_status_created",
+            "bills_text",
+            "bills_text_terms",
+            *_schema.TEXT_TRIGGERS,
+        } <= names
+        status_columns = [r[2] for r in conn.execute("PRAGMA index_info(bills_status_created)")]
+        assert status_columns[:2] == ["status", "created_at"]  # what Revenue's outcomes seek
+        found = ledger.explorer.page(PaymentFilter(text="teapot")).rows
+        assert [row.description for row in found] == ["Blue teapot"]
+        new = ledger.create_bill(
+            NewBill(provider="bepaid", kind="card_link", tracking_id="o-9", amount=1,
+                    currency="EUR", description="Red teapot")
+        )  # fmt: skip
+        assert {r.id for r in ledger.explorer.page(PaymentFilter(text="teapot")).rows} == {1, new}
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute(
+            "INSERT INTO bills_text (bills_text) VALUES ('integrity-check')"
+        ).rowcount in (-1, 0, 1)  # FTS5 raises here when its index disagrees with bills
+
+
+def test_rebuilding_the_bills_table_keeps_the_description_search(tmp_path):
+    """A later migration that rebuilds ``bills`` (as version 6 did) keeps its triggers,
+    so descriptions written afterwards are still found."""
+    with Ledger(tmp_path / "l.db") as ledger:
+        ledger.create_bill(
+            NewBill(provider="bepaid", kind="card_link", tracking_id="o-1", amount=1,
+                    currency="EUR", description="Old lamp")
+        )  # fmt: skip
+        conn = ledger.connection()
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("BEGIN IMMEDIATE")
+        db = sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+        stored = "SELECT sql, rootpage FROM sqlite_master WHERE name = 'bills'"
+        ddl, page = conn.execute(stored).fetchone()
+        assert ddl.startswith('CREATE TABLE "bills"')  # as version 6's rebuild left it
+        _schema._rebuild(db, "bills", lambda sql: sql + " ")  # any change rebuilds it
+        assert conn.execute(stored).fetchone()[1] != page  # a new table
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA foreign_keys = ON")
+        triggers = {
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        }
+        assert set(_schema.TEXT_TRIGGERS) <= triggers
+        new = ledger.create_bill(
+            NewBill(provider="bepaid", kind="card_link", tracking_id="o-2", amount=1,
+                    currency="EUR", description="New lamp")
+        )  # fmt: skip
+        assert {r.id for r in ledger.explorer.page(PaymentFilter(text="lamp")).rows} == {1, new}
