@@ -4,7 +4,15 @@ import pytest
 
 from console.auth import LOCAL_ADMIN, PAGE_ACTIONS, Actor, Role, allowed_pages
 
-READ_PAGES = {"pay_links", "subscriptions", "monitor", "revenue", "lookup", "activity"}
+READ_PAGES = {
+    "pay_links",
+    "subscriptions",
+    "monitor",
+    "revenue",
+    "payments",
+    "lookup",
+    "activity",
+}
 
 
 @pytest.mark.parametrize(

@@ -399,3 +399,35 @@ def test_the_filter_is_a_frozen_value():
     with pytest.raises(AttributeError):
         where.currency = "USD"  # type: ignore[misc]
     assert replace(where, currency="USD").currency == "USD"
+
+
+def test_the_export_walk_holds_one_chunk_at_a_time(tmp_path, monkeypatch):
+    """Python's peak memory while walking 30,000 bills is about that for 3,000: the walk
+    holds one chunk (1,000 rows here), never the set."""
+    import tracemalloc
+
+    monkeypatch.setattr(_explorer_sql, "EXPORT_CHUNK", 1000)
+    monkeypatch.setattr("console.ledger._explorer.EXPORT_CHUNK", 1000)
+
+    def peak(count: int) -> int:
+        with Ledger(tmp_path / f"{count}.db") as ledger:
+            at = int(T0.timestamp() * 1000)
+            columns = ("provider", "kind", "tracking_id", "amount", "currency", "description",
+                       "status", "created_at", "updated_at")  # fmt: skip
+            rows = (
+                ("bepaid", "card_link", f"o-{n}", 100 + n, "EUR", f"Order #{n}", "paid", at + n, 0)
+                for n in range(count)
+            )
+            with ledger.bulk_load():
+                ledger.bulk_insert("bills", rows, columns=columns)
+            tracemalloc.start()
+            try:
+                walk = ledger.explorer.rows(PaymentFilter(text="order"), "amount_desc")
+                walked = sum(1 for _ in walk)
+                return tracemalloc.get_traced_memory()[1] if walked == count else -1
+            finally:
+                tracemalloc.stop()
+
+    small, large = peak(3_000), peak(30_000)
+    assert small > 0 and large > 0
+    assert large < small * 2, (small, large)
