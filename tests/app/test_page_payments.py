@@ -276,3 +276,17 @@ def test_a_period_without_bills_says_so(use_ledger, shop_ledger):
     assert at.date_input(key="pm_period").value == (date(2020, 1, 1), date(2020, 1, 31))
     assert "No bill matches" in at.info[0].value
     assert at.button(key="pm_export_prepare").disabled
+
+
+def test_coming_back_through_the_menu_finds_the_filters_as_they_were(use_ledger, shop_ledger):
+    path, _ = shop_ledger
+    use_ledger(path)
+    at = open_payments({"kind": "card_link", "sort": "amount_desc"})
+    at.button(key="pm_next").click().run()
+    shown = shown_refs(at)
+    for key in list(at.query_params):  # the menu's link to /payments carries no filters
+        del at.query_params[key]
+    at.run()
+    assert at.selectbox(key="pm_kind").value == "card_link"
+    assert shown_refs(at) == shown  # the same page too
+    assert address(at)["kind"] == "card_link"

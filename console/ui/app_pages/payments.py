@@ -14,7 +14,8 @@ Decisions:
 * **The address is the state.** Every filter is written to the address after each
   change, so a filtered view can be shared; opening an address restores it (behind the
   sign-in page, which keeps the address). A value in the address that is not valid is
-  named in a message and ignored.
+  named in a message and ignored. Coming back from another page through the menu (an
+  address without filters) finds the filters as they were left in this session.
 * **Bad input changes nothing**: while a typed amount, e-mail or search text is not
   valid, its message shows and the table, totals and address stay as they were.
 * **Pages are keyset pages** (``after=`` / ``before=`` the first or last row's
@@ -84,12 +85,18 @@ def follow_address(default: Form, currencies: list[str], maximum: int) -> list[s
     here = address_now()
     if st.session_state.get(URL_SEEN_KEY) == here:
         return []
-    form, problems = payments_view.form_from_url(
-        {key: list(values) for key, values in here.items()},
-        default,
-        currencies=currencies,
-        maximum=maximum,
-    )
+    applied = st.session_state.get(APPLIED_KEY)
+    if not here and applied is not None:
+        # Back from another page of this session (the menu's link carries no filters):
+        # the filters as they were left.
+        form, problems = applied[1], []
+    else:
+        form, problems = payments_view.form_from_url(
+            {key: list(values) for key, values in here.items()},
+            default,
+            currencies=currencies,
+            maximum=maximum,
+        )
     state = st.session_state
     state[WIDGETS["period"]] = (form.first, form.last)
     # Without a period in the address, the period follows the zone (the last 30 days of it).
