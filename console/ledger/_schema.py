@@ -411,7 +411,7 @@ class Migration:
     apply: Callable[[sqlite_utils.Database], None]
 
 
-_V7_SQL = """
+_EXPLORER_SQL = """
 DROP INDEX IF EXISTS bills_status_created;
 CREATE INDEX bills_status_created
     ON bills (status, created_at, id, provider, kind, currency, amount);
@@ -451,8 +451,9 @@ TEXT_TRIGGERS = ("bills_text_insert", "bills_text_delete", "bills_text_update")
 REBUILD_TEXT_SQL = "INSERT INTO bills_text (bills_text) VALUES ('rebuild')"
 
 
-def _v7_explorer(db: sqlite_utils.Database) -> None:
-    for statement in split_statements(_V7_SQL + TEXT_TRIGGERS_SQL):
+# Named by what it does, not by its number: another branch may take number 7 first.
+def _explorer_indexes(db: sqlite_utils.Database) -> None:
+    for statement in split_statements(_EXPLORER_SQL + TEXT_TRIGGERS_SQL):
         db.execute(statement)
     db.execute(REBUILD_TEXT_SQL)
 
@@ -468,7 +469,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(5, "time of the newest subscription notice applied", _v5_last_notice_at),
     Migration(6, "refunds: attempts, links to their charge, partially_refunded", _v6_refunds),
-    Migration(7, "payments explorer: time and amount indexes, description search", _v7_explorer),
+    Migration(
+        7, "payments explorer: time and amount indexes, description search", _explorer_indexes
+    ),
 )
 
 #: The schema version this console writes.
