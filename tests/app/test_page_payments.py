@@ -290,3 +290,18 @@ def test_coming_back_through_the_menu_finds_the_filters_as_they_were(use_ledger,
     assert at.selectbox(key="pm_kind").value == "card_link"
     assert shown_refs(at) == shown  # the same page too
     assert address(at)["kind"] == "card_link"
+
+
+def test_the_default_period_follows_the_zone_and_a_chosen_one_stays(use_ledger, shop_ledger):
+    from console.ui.payments_view import default_form
+
+    path, _ = shop_ledger
+    use_ledger(path)
+    at = open_payments()
+    at.selectbox(key="pm_tz").set_value("Pacific/Kiritimati").run()
+    kiritimati = default_form("Pacific/Kiritimati")
+    assert at.date_input(key="pm_period").value == (kiritimati.first, kiritimati.last)
+    chosen = open_payments({"from": "2026-01-01", "to": "2026-01-31"})
+    chosen.selectbox(key="pm_tz").set_value("Etc/GMT+12").run()
+    assert chosen.date_input(key="pm_period").value == (date(2026, 1, 1), date(2026, 1, 31))
+    assert address(chosen)["tz"] == "Etc/GMT+12" and address(chosen)["from"] == "2026-01-01"

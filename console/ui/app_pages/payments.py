@@ -98,10 +98,12 @@ def follow_address(default: Form, currencies: list[str], maximum: int) -> list[s
             maximum=maximum,
         )
     state = st.session_state
-    state[WIDGETS["period"]] = (form.first, form.last)
-    # Without a period in the address, the period follows the zone (the last 30 days of it).
-    given = "from" in here or "to" in here
-    state[PERIOD_DEFAULT_KEY] = None if given else (form.first, form.last)
+    period = (form.first, form.last)
+    state[WIDGETS["period"]] = period
+    # The default period follows the zone picked (the last 30 days of it); another stays.
+    zone_default = payments_view.default_form(form.tz)
+    is_default = period == (zone_default.first, zone_default.last)
+    state[PERIOD_DEFAULT_KEY] = period if is_default else None
     for field in ("tz", "provider", "kind", "currency", "sort"):
         state[WIDGETS[field]] = getattr(form, field)
     state[WIDGETS["statuses"]] = list(form.statuses)
