@@ -55,6 +55,8 @@ SORT_LABELS: dict[Sort, str] = {
     "amount_asc": "Smallest amount first",
 }
 PERIOD_DAYS = 30
+#: The days a period may start and end on (the date box offers the same).
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 MAX_TEXT = 200
 CARD_REFUSED = (
     "That looks like a card number, so it was not searched for: card numbers are never "
@@ -112,7 +114,9 @@ def form_from_url(
         if tz in available_timezones():
             form = replace(form, tz=tz)
         else:
-            problems.append(f"Time zone “{tz}” is not an IANA zone name; {default.tz} is used.")
+            problems.append(
+                f"Time zone “{_shown(tz)}” is not an IANA zone name; {default.tz} is used."
+            )
     first, last = one("from"), one("to")
     if first is not None or last is not None:
         period = _period(first, last)
@@ -125,19 +129,19 @@ def form_from_url(
         try:
             statuses.append(BillStatus(value))
         except ValueError:
-            problems.append(f"“{value}” is not a bill status; ignored.")
+            problems.append(f"“{_shown(value)}” is not a bill status; ignored.")
     form = replace(form, statuses=tuple(dict.fromkeys(statuses)))
     provider, kind = one("provider"), one("kind")
     if provider is not None:
         if provider in set(Provider):
             form = replace(form, provider=Provider(provider))
         else:
-            problems.append(f"“{provider}” is not a provider here; ignored.")
+            problems.append(f"“{_shown(provider)}” is not a provider here; ignored.")
     if kind is not None:
         if kind in set(BillKind):
             form = replace(form, kind=BillKind(kind))
         else:
-            problems.append(f"“{kind}” is not a kind of bill; ignored.")
+            problems.append(f"“{_shown(kind)}” is not a kind of bill; ignored.")
     currency = one("currency")
     if currency is not None:
         try:
@@ -150,7 +154,7 @@ def form_from_url(
         if known is not None:
             form = replace(form, sort=known)
         else:
-            problems.append(f"“{sort}” is not a sort order; newest first is used.")
+            problems.append(f"“{_shown(sort)}” is not a sort order; newest first is used.")
     typed = {key: one(key) or "" for key in ("amount_min", "amount_max", "email", "q")}
     form = replace(
         form,
@@ -330,6 +334,12 @@ def totals_words(totals: Sequence[CurrencyTotal]) -> str:
     return f"{words} in {totals[0].currency}" if totals else words
 
 
+def _shown(value: str | None, limit: int = 40) -> str:
+    """A typed value quoted in a message: at most ``limit`` characters of it."""
+    text = value or ""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _split(values: Iterable[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
@@ -340,9 +350,14 @@ def _period(first: str | None, last: str | None) -> tuple[date, date] | str:
         end = date.fromisoformat(last or "")
     except ValueError:
         return (
-            f"The period “{first or ''}” to “{last or ''}” is not two days "
+            f"The period “{_shown(first)}” to “{_shown(last)}” is not two days "
             "written YYYY-MM-DD; the last 30 days are shown."
         )
     if end < start:
         return f"The period ends ({end}) before it starts ({start}); the last 30 days are shown."
+    if start < EARLIEST or end > LATEST:
+        return (
+            f"The period {start} to {end} is outside {EARLIEST} to {LATEST}; "
+            "the last 30 days are shown."
+        )
     return start, end

@@ -48,6 +48,11 @@ def test_a_default_form_writes_only_the_period_and_zone():
     }  # fmt: skip
 
 
+def test_a_long_bad_value_is_quoted_short():
+    _, [problem] = payments_view.form_from_url({"tz": ["x" * 5000]}, DEFAULT)
+    assert len(problem) < 200 and "xxx…" in problem
+
+
 def test_statuses_may_be_repeated_or_comma_separated_and_bad_ones_are_named():
     params = {"status": ["failed, expired", "paid", "lost"]}
     form, problems = payments_view.form_from_url(params, DEFAULT)
@@ -60,6 +65,8 @@ def test_statuses_may_be_repeated_or_comma_separated_and_bad_ones_are_named():
     [
         ({"from": ["2026-02-30"], "to": ["2026-03-01"]}, "2026-02-30"),
         ({"from": ["2026-03-02"], "to": ["2026-03-01"]}, "before it starts"),
+        ({"from": ["9999-12-31"], "to": ["9999-12-31"]}, "outside"),
+        ({"from": ["0001-01-01"], "to": ["2026-03-01"]}, "outside"),
         ({"tz": ["Europe/Atlantis"]}, "Europe/Atlantis"),
         ({"currency": ["BTC"]}, "BTC"),
         ({"kind": ["cash"]}, "cash"),

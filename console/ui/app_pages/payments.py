@@ -86,10 +86,11 @@ def follow_address(default: Form, currencies: list[str], maximum: int) -> list[s
     if st.session_state.get(URL_SEEN_KEY) == here:
         return []
     applied = st.session_state.get(APPLIED_KEY)
+    problems: list[str] = []
     if not here and applied is not None:
         # Back from another page of this session (the menu's link carries no filters):
         # the filters as they were left.
-        form, problems = applied[1], []
+        form = applied[1]
     else:
         form, problems = payments_view.form_from_url(
             {key: list(values) for key, values in here.items()},
@@ -138,7 +139,12 @@ def controls(default_tz: str, currencies: list[str]) -> Form | None:
     period_col, tz_col, sort_col = st.columns([3, 3, 2])
     tz = tz_col.selectbox("Time zone", names, key=WIDGETS["tz"])
     follow_default_period(tz)
-    picked = period_col.date_input("Created (local days, both included)", key=WIDGETS["period"])
+    picked = period_col.date_input(
+        "Created (local days, both included)",
+        min_value=payments_view.EARLIEST,
+        max_value=payments_view.LATEST,
+        key=WIDGETS["period"],
+    )
     sort: Sort = sort_col.selectbox(
         "Sort", SORTS, format_func=SORT_LABELS.__getitem__, key=WIDGETS["sort"]
     )
