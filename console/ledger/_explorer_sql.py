@@ -487,19 +487,19 @@ class FilterQuery:
         seek = self._seek(key, backwards)
         order = self._order_by(backwards)
         self.params["limit"] = limit
-        source, brought = self._source()
-        if source == "bills b":
+        if self.email is None and not (self.text is not None and self.text_is_rare):
             for budget in PROBE_BUDGETS:
                 walked = self._probe(seek, order, limit=limit, budget=max(budget, 20 * limit))
                 if walked is not None:
                     return walked
+        source, brought = self._source()
         conditions = " AND ".join([*seek.all, *self.rest, *brought]) or "1"
         sql = f"SELECT b.id FROM {source} WHERE {conditions} ORDER BY {order} LIMIT :limit"
         return [row[0] for row in self.conn.execute(sql, self.params)]
 
     def _probe(self, seek: _Bounds, order: str, *, limit: int, budget: int) -> list[int] | None:
-        """The page from the first ``budget`` entries of the sort's index, or None when
-        those held too few rows to tell (module docstring)."""
+        """The page from the first ``budget`` entries of the sort's index (all of them
+        when fewer are left), or None when those held too few rows to tell."""
         if self.by_time:
             index, seekable, checked = _TIME_INDEX, [*seek.time, *seek.keyset], seek.money
         elif self.currency is not None:
@@ -525,7 +525,11 @@ class FilterQuery:
             f" ORDER BY {order} LIMIT :limit"
         )
         ids = [row[0] for row in self.conn.execute(sql, self.params)]
-        return ids if len(ids) >= limit else None
+        if len(ids) >= limit:
+            return ids
+        # Fewer rows than asked for: the whole answer if the walk reached the index's end.
+        walked = self.conn.execute(f"SELECT count(*) FROM ({window})", self.params).fetchone()[0]
+        return ids if walked < budget else None
 
 
 class _MatchTable:
