@@ -527,6 +527,8 @@ class FilterQuery:
         ids = [row[0] for row in self.conn.execute(sql, self.params)]
         if len(ids) >= limit:
             return ids
+        if budget > PROBE_BUDGETS[0]:
+            return None  # the planner's statement is cheaper than counting this walk
         # Fewer rows than asked for: the whole answer if the walk reached the index's end.
         walked = self.conn.execute(f"SELECT count(*) FROM ({window})", self.params).fetchone()[0]
         return ids if walked < budget else None
