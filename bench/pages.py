@@ -58,7 +58,8 @@ def median_seconds(action: Callable[[], object], runs: int) -> tuple[float, floa
 def run_page(page_path: Path, widgets: dict[str, object] | None = None) -> None:
     """One full AppTest run of a page, signed in as the local-mode admin.
 
-    ``widgets`` preset widget values by key, as if the user had chosen them.
+    ``widgets`` preset widget values by key, as if the user had chosen them; a key
+    that starts with ``?`` is put in the address instead (``?q`` is ``/page?q=...``).
     """
     from streamlit.testing.v1 import AppTest
 
@@ -68,7 +69,10 @@ def run_page(page_path: Path, widgets: dict[str, object] | None = None) -> None:
     at = AppTest.from_file(str(page_path), default_timeout=120)
     at.session_state[ACTOR_KEY] = LOCAL_ADMIN
     for key, value in (widgets or {}).items():
-        at.session_state[key] = value
+        if key.startswith("?"):
+            at.query_params[key[1:]] = value
+        else:
+            at.session_state[key] = value
     at.run()
     if at.exception:
         raise RuntimeError(at.exception[0].message)
@@ -76,10 +80,18 @@ def run_page(page_path: Path, widgets: dict[str, object] | None = None) -> None:
 
 def variants(tz: str, page_key: str) -> list[tuple[str, dict[str, object]]]:
     """Heavier settings of a page worth timing too: (name, widget values by key)."""
-    if page_key != "revenue":
-        return []
     today = datetime.now(ZoneInfo(tz)).date()
     year = (today - timedelta(days=364), today)
+    if page_key == "payments":  # its filters come from the address
+        a_year = {"?from": year[0].isoformat(), "?to": today.isoformat()}
+        return [
+            ("a year, largest amount first", {**a_year, "?sort": "amount_desc"}),
+            ("a year, search 'premium'", {**a_year, "?q": "premium"}),
+            ("a year, failed BYN from 100", {**a_year, "?status": "failed",
+                                             "?currency": "BYN", "?amount_min": "100"}),
+        ]  # fmt: skip
+    if page_key != "revenue":
+        return []
     return [
         ("365 days per day", {"revenue.period": year}),
         ("365 days per week", {"revenue.period": year, "revenue.bucket": "week"}),
