@@ -512,11 +512,12 @@ class FilterQuery:
             f" WHERE {' AND '.join(seekable) or '1'} ORDER BY {order} LIMIT :budget"
         )
         checked = [*checked, *self.rest]
+        walked: int | None = None  # entries in the window, when counted
         if self.text is not None:  # many matches (a rare text drives its own statement)
             span = None
             if self.by_time:  # the window's ids: a time window holds a narrow id span
-                low, high = self.conn.execute(
-                    f"SELECT min(b.id), max(b.id) FROM ({window}) AS b", self.params
+                low, high, walked = self.conn.execute(
+                    f"SELECT min(b.id), max(b.id), count(*) FROM ({window}) AS b", self.params
                 ).fetchone()
                 span = (low or 0, high or 0)
             checked.append(f"+b.id IN {self._text_table(span)}")
@@ -527,10 +528,14 @@ class FilterQuery:
         ids = [row[0] for row in self.conn.execute(sql, self.params)]
         if len(ids) >= limit:
             return ids
-        if budget > PROBE_BUDGETS[0]:
-            return None  # the planner's statement is cheaper than counting this walk
-        # Fewer rows than asked for: the whole answer if the walk reached the index's end.
-        walked = self.conn.execute(f"SELECT count(*) FROM ({window})", self.params).fetchone()[0]
+        # Fewer rows than asked for: the whole answer if the walk reached the end of what
+        # it may read. A long walk over every currency rarely does: it is not counted.
+        if walked is None and budget > PROBE_BUDGETS[0] and not self.by_time and not self.currency:
+            return None
+        if walked is None:
+            count = f"SELECT count(*) FROM (SELECT 1 FROM bills b INDEXED BY {index}"
+            count += f" WHERE {' AND '.join(seekable) or '1'} LIMIT :budget)"
+            walked = self.conn.execute(count, self.params).fetchone()[0]
         return ids if walked < budget else None
 
 
