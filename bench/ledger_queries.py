@@ -11,7 +11,9 @@ printed in rows per second.
 
 Then every read query runs five times and the median is reported, next to
 baselines measured in the same run on the same file: a full scan
-(``SELECT sum(amount) FROM bills``, which reads every row), an e-mail search without the index
+(``SELECT sum(amount) FROM bills NOT INDEXED``, which reads every row of the table;
+without ``NOT INDEXED`` SQLite would sum a narrower covering index instead), an e-mail
+search without the index
 (``lower(customer_email) = ?``), and the 365-day revenue report done naively
 (all payment rows loaded into Python and bucketed there).
 """
@@ -265,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
 
     baselines: dict[str, Callable[[], object]] = {
         "baseline: full scan, SELECT sum(amount) FROM bills": lambda: conn.execute(
-            "SELECT sum(amount) FROM bills"
+            "SELECT sum(amount) FROM bills NOT INDEXED"
         ).fetchone(),
         "baseline: e-mail search without index": lambda: conn.execute(
             "SELECT id FROM bills WHERE lower(customer_email) = ?", (email_upper.lower(),)

@@ -131,6 +131,7 @@ PAGE_ACTIONS: dict[str, Action] = {
     "subscriptions": Action.VIEW,
     "monitor": Action.VIEW,
     "revenue": Action.VIEW,
+    "payments": Action.VIEW,
     "lookup": Action.VIEW,
     "customer": Action.VIEW,
     "activity": Action.VIEW,

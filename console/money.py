@@ -166,8 +166,9 @@ def _valid_groups(text: str, sep: str) -> bool:
     return _GROUPED.fullmatch(text) is not None and set(text) - set("0123456789") == {sep}
 
 
-def format_amount(minor: int, currency: str) -> str:
-    """Format minor units for display, digit groups split by spaces: ``1 234.56``.
+def format_amount(minor: int, currency: str, *, group: bool = True) -> str:
+    """Format minor units for display, digit groups split by spaces: ``1 234.56``
+    (``group=False``: ``1234.56``, for files other programs read).
 
     The result is accepted by :func:`parse_amount` (spaces are always group separators).
     """
@@ -176,7 +177,7 @@ def format_amount(minor: int, currency: str) -> str:
     exp = exponent(currency)
     sign = "-" if minor < 0 else ""
     whole, fraction = divmod(abs(minor), 10**exp)
-    grouped = f"{whole:,}".replace(",", " ")
+    grouped = f"{whole:,}".replace(",", " ") if group else str(whole)
     if exp == 0:
         return f"{sign}{grouped}"
     return f"{sign}{grouped}.{fraction:0{exp}d}"

@@ -26,6 +26,16 @@ from console.ledger._attempts import Attempt
 from console.ledger._bulk import BULK_TABLES
 from console.ledger._customers import MAX_PAGE, CurrencyTotals, CustomerSummary
 from console.ledger._errors import ConflictingPayment, DuplicateTrackingId, UnknownRecord
+from console.ledger._explorer import (
+    SORTS,
+    CurrencyTotal,
+    ExplorerPage,
+    ExplorerRow,
+    MajorAmount,
+    PageKey,
+    PaymentFilter,
+    Sort,
+)
 from console.ledger._ledger import Ledger
 from console.ledger._lookup import search_terms, url_candidates
 from console.ledger._notifications import NOTIFICATION_KINDS, VERDICTS, Notification
@@ -73,6 +83,7 @@ __all__ = [
     "REFUND_STATUSES",
     "SCHEMA_VERSION",
     "SESSION_METHODS",
+    "SORTS",
     "SOURCES",
     "VERDICTS",
     "Attempt",
@@ -82,25 +93,32 @@ __all__ = [
     "CheckTimes",
     "Checked",
     "ConflictingPayment",
+    "CurrencyTotal",
     "CurrencyTotals",
     "Cursor",
     "CustomerSummary",
     "DueItem",
     "DuplicateTrackingId",
+    "ExplorerPage",
+    "ExplorerRow",
     "IdempotencyRow",
     "Ledger",
     "ListPage",
     "LookupResult",
+    "MajorAmount",
     "MrrRow",
     "NewBill",
     "NewSubscription",
     "Notification",
     "OpenItem",
     "OutcomeRow",
+    "PageKey",
     "Payment",
+    "PaymentFilter",
     "RefundRow",
     "RevenueRow",
     "SessionRow",
+    "Sort",
     "StatusEvent",
     "Subscription",
     "SubscriptionQuery",

@@ -14,6 +14,7 @@ from console.ledger._base import BUSY_TIMEOUT
 from console.ledger._bills import BillWrites
 from console.ledger._bulk import BulkWrites
 from console.ledger._customers import Customers
+from console.ledger._explorer import Explorer
 from console.ledger._lookup import Lookups
 from console.ledger._notifications import NotificationWrites
 from console.ledger._payments import PaymentWrites
@@ -42,12 +43,14 @@ class Ledger(
     thread: each thread gets its own connection. Group writes that belong
     together in ``with ledger.write():``.
 
-    Seven parts have their own names: ``ledger.sessions`` (sign-in sessions),
+    Eight parts have their own names: ``ledger.sessions`` (sign-in sessions),
     ``ledger.idempotency`` (submitted forms' keys), ``ledger.refunds`` (refund
     attempts and refunds), ``ledger.polling`` (the polling schedule and the
     per-provider request budget), ``ledger.attempts`` (what providers said about
-    each try to pay), ``ledger.customers`` (everything of one e-mail address) and
-    ``ledger.subscriptions`` (the subscriptions search, page by page).
+    each try to pay), ``ledger.customers`` (everything of one e-mail address),
+    ``ledger.subscriptions`` (the subscriptions search, page by page) and
+    ``ledger.explorer`` (every bill filtered, sorted, paged and totalled per currency:
+    the Payments page and its CSV export).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = BUSY_TIMEOUT) -> None:
@@ -59,3 +62,4 @@ class Ledger(
         self.attempts = Attempts(self)
         self.customers = Customers(self)
         self.subscriptions = SubscriptionSearch(self)
+        self.explorer = Explorer(self)

@@ -47,6 +47,8 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec("monitor", "monitor.py", "Monitor", ":material/monitor_heart:", "Watch"),
     PageSpec("revenue", "revenue.py", "Revenue", ":material/bar_chart:", "Watch"),
+    # Support: Payments answers "which bills...?", Lookup tells one bill's story.
+    PageSpec("payments", "payments.py", "Payments", ":material/receipt_long:", "Support"),
     PageSpec("lookup", "lookup.py", "Lookup", ":material/search:", "Support"),
     PageSpec("customer", "customer.py", "Customer", ":material/person_search:", "Support"),
     PageSpec("activity", "activity.py", "Activity", ":material/history:", "Support"),

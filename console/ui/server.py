@@ -1,4 +1,5 @@
-"""The console's web server: Streamlit (``st.App``) with the sign-in routes and the page gate.
+"""The console's web server: Streamlit (``st.App``) with the sign-in routes, the page gate and
+the route that streams prepared downloads (``/download/<ticket>``).
 
 ``python -m console.ui.server --port 8501 --address 127.0.0.1`` is what
 ``merchant-console run`` starts. Everything it needs comes from the command line and
@@ -25,7 +26,7 @@ from console.errors import ConfigError, ConsoleError
 from console.ledger import Ledger
 from console.sessions import Authority, Directory
 from console.ui.registry import ENTRY_SCRIPT
-from console.web import SessionGate, is_loopback, signin_routes
+from console.web import SessionGate, download_routes, is_loopback, signin_routes
 
 #: Streamlit options the console always runs with.
 STREAMLIT_OPTIONS: dict[str, Any] = {
@@ -48,7 +49,7 @@ def build_app(settings: Settings) -> st.App:
     secrets = {"auth": settings.sso.streamlit_auth} if settings.sso else None
     return st.App(
         str(ENTRY_SCRIPT),
-        routes=signin_routes(authority),
+        routes=[*signin_routes(authority), *download_routes(authority)],
         middleware=[Middleware(SessionGate, authority=authority)],
         secrets=secrets,
     )

@@ -9,6 +9,7 @@ READ_PAGES = {
     "subscriptions",
     "monitor",
     "revenue",
+    "payments",
     "lookup",
     "customer",
     "activity",

@@ -6,9 +6,10 @@ import sqlite3
 from datetime import UTC, datetime
 
 import pytest
+import sqlite_utils
 
 from console.errors import LedgerError
-from console.ledger import SCHEMA_VERSION, Ledger, NewBill, _schema
+from console.ledger import SCHEMA_VERSION, Ledger, NewBill, PaymentFilter, _schema
 from console.status import BillStatus
 
 # The shape an older console wrote: no demo flags, no audit origin, and e-mails
@@ -254,13 +255,13 @@ def test_a_v8_ledger_gains_the_customer_and_search_indexes(tmp_path, monkeypatch
     with Ledger(path) as ledger:
         assert (ledger.found_version, ledger.schema_version) == (8, SCHEMA_VERSION)
         added = _index_names(path) - indexes_before
-        assert added == {
+        assert {
             "refunds_bill_id",
             "refunds_subscription_id",
             "bills_open_customer",
             "subscriptions_open_customer",
             "subscriptions_status_id",
-        }
+        } <= added  # later versions add their own
         summary = ledger.customers.summary("OLGA@example.com")
         assert (summary.bills, summary.open_bills, summary.refunds_being_confirmed) == (2, 1, 1)
         assert [b.id for b in ledger.customers.open_bills("olga@example.com")] == [open_bill]
@@ -274,3 +275,75 @@ def _index_names(path) -> set[str]:
         return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     finally:
         conn.close()
+
+
+def test_a_v9_ledger_gains_the_explorer_indexes_and_finds_its_old_descriptions(
+    tmp_path, monkeypatch
+):
+    """Version 10: the explorer's covering indexes, the status index widened under the
+    same name, and the description search filled from the bills already there."""
+    path = tmp_path / "v9.db"
+    with monkeypatch.context() as patch:
+        patch.setattr(_schema, "MIGRATIONS", _schema.MIGRATIONS[:9])
+        patch.setattr(_schema, "SCHEMA_VERSION", 9)
+        with Ledger(path) as old:
+            for number, words in enumerate(("Blue teapot", "Green kettle", None)):
+                old.create_bill(
+                    NewBill(provider="bepaid", kind="card_link", tracking_id=f"o-{number}",
+                            amount=700, currency="EUR", description=words)
+                )  # fmt: skip
+    with Ledger(path) as ledger:
+        assert ledger.found_version == 9 and ledger.schema_version == SCHEMA_VERSION
+        conn = ledger.connection()
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        assert {
+            "bills_explore_created",
+            "bills_explore_amount",
+            "bills_status_created",
+            "bills_text",
+            "bills_text_terms",
+            *_schema.TEXT_TRIGGERS,
+        } <= names
+        status_columns = [r[2] for r in conn.execute("PRAGMA index_info(bills_status_created)")]
+        assert status_columns[:2] == ["status", "created_at"]  # what Revenue's outcomes seek
+        found = ledger.explorer.page(PaymentFilter(text="teapot")).rows
+        assert [row.description for row in found] == ["Blue teapot"]
+        new = ledger.create_bill(
+            NewBill(provider="bepaid", kind="card_link", tracking_id="o-9", amount=1,
+                    currency="EUR", description="Red teapot")
+        )  # fmt: skip
+        assert {r.id for r in ledger.explorer.page(PaymentFilter(text="teapot")).rows} == {1, new}
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute(
+            "INSERT INTO bills_text (bills_text) VALUES ('integrity-check')"
+        ).rowcount in (-1, 0, 1)  # FTS5 raises here when its index disagrees with bills
+
+
+def test_rebuilding_the_bills_table_keeps_the_description_search(tmp_path):
+    """A later migration that rebuilds ``bills`` (as version 6 did) keeps its triggers,
+    so descriptions written afterwards are still found."""
+    with Ledger(tmp_path / "l.db") as ledger:
+        ledger.create_bill(
+            NewBill(provider="bepaid", kind="card_link", tracking_id="o-1", amount=1,
+                    currency="EUR", description="Old lamp")
+        )  # fmt: skip
+        conn = ledger.connection()
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("BEGIN IMMEDIATE")
+        db = sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+        stored = "SELECT sql, rootpage FROM sqlite_master WHERE name = 'bills'"
+        ddl, page = conn.execute(stored).fetchone()
+        assert ddl.startswith('CREATE TABLE "bills"')  # as version 6's rebuild left it
+        _schema._rebuild(db, "bills", lambda sql: sql + " ")  # any change rebuilds it
+        assert conn.execute(stored).fetchone()[1] != page  # a new table
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA foreign_keys = ON")
+        triggers = {
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        }
+        assert set(_schema.TEXT_TRIGGERS) <= triggers
+        new = ledger.create_bill(
+            NewBill(provider="bepaid", kind="card_link", tracking_id="o-2", amount=1,
+                    currency="EUR", description="New lamp")
+        )  # fmt: skip
+        assert {r.id for r in ledger.explorer.page(PaymentFilter(text="lamp")).rows} == {1, new}
