@@ -13,6 +13,7 @@ from console.ledger._base import BUSY_TIMEOUT
 from console.ledger._bills import BillWrites
 from console.ledger._bulk import BulkWrites
 from console.ledger._lookup import Lookups
+from console.ledger._notification_log import NotificationLog
 from console.ledger._notifications import NotificationWrites
 from console.ledger._payments import PaymentWrites
 from console.ledger._polling import Polling
@@ -39,10 +40,11 @@ class Ledger(
     thread: each thread gets its own connection. Group writes that belong
     together in ``with ledger.write():``.
 
-    Four parts have their own names: ``ledger.sessions`` (sign-in sessions),
+    Five parts have their own names: ``ledger.sessions`` (sign-in sessions),
     ``ledger.idempotency`` (submitted forms' keys), ``ledger.refunds`` (refund
-    attempts and refunds) and ``ledger.polling`` (the polling schedule and the
-    per-provider request budget).
+    attempts and refunds), ``ledger.polling`` (the polling schedule and the
+    per-provider request budget) and ``ledger.notifications`` (the notification log:
+    one with its payload, filtered pages, the export's walk).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = BUSY_TIMEOUT) -> None:
@@ -51,3 +53,4 @@ class Ledger(
         self.idempotency = IdempotencyKeys(self)
         self.refunds = Refunds(self)
         self.polling = Polling(self)
+        self.notifications = NotificationLog(self)

@@ -20,6 +20,9 @@ History (migrations are frozen once released: fix forward, never edit one):
    ``last_transaction.created_at``) of the newest subscription notice applied, so a
    late notice with as many paid cycles cannot flip a newer state back.
 
+Later steps say what they do in their summary and function docstring (refunds,
+polling, notification payloads and replays).
+
 Why the DDL is SQL text and not ``sqlite_utils.Database.create_table``: CHECK
 constraints, composite UNIQUE constraints, partial indexes and triggers cannot be
 expressed through it. sqlite-utils does the introspection and the column
@@ -386,6 +389,31 @@ def _v7_polling(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+#: The longest masked payload a notifications row keeps (characters): a real
+#: notification is 1-4 KiB; ``console.notices`` keeps none longer.
+MAX_PAYLOAD_CHARS = 64 * 1024
+
+_PAYLOADS_SQL = f"""
+ALTER TABLE notifications ADD COLUMN payload TEXT
+    CHECK (payload IS NULL OR length(payload) <= {MAX_PAYLOAD_CHARS});
+ALTER TABLE notifications ADD COLUMN replay_of INTEGER REFERENCES notifications (id);
+ALTER TABLE notifications ADD COLUMN actor TEXT
+    CHECK ((actor IS NULL) = (replay_of IS NULL) AND (actor IS NULL OR length(actor) <= 255));
+CREATE INDEX notifications_provider_object ON notifications (provider_object_id)
+    WHERE provider_object_id IS NOT NULL;
+CREATE INDEX notifications_provider ON notifications (provider, id);
+CREATE INDEX notifications_replay_of ON notifications (replay_of) WHERE replay_of IS NOT NULL;
+"""
+
+
+def _notification_payloads(db: sqlite_utils.Database) -> None:
+    """Notifications keep their body, masked (``payload``), and a replay names the row it
+    re-ran (``replay_of``) and who asked (``actor``); indexes for the Activity filters
+    by provider and by provider id. Rows from before keep no payload."""
+    for statement in split_statements(_PAYLOADS_SQL):
+        db.execute(statement)
+
+
 def _rebuild(db: sqlite_utils.Database, table: str, change: Callable[[str], str]) -> None:
     """Rebuild ``table`` from its own DDL as ``change`` rewrites it, keeping rows and
     indexes (SQLite's documented steps; :func:`migrate` runs them with foreign keys off)."""
@@ -435,6 +463,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "time of the newest subscription notice applied", _v5_last_notice_at),
     Migration(6, "refunds: attempts, links to their charge, partially_refunded", _v6_refunds),
     Migration(7, "polling schedule and per-provider request budget", _v7_polling),
+    Migration(8, "notification payloads (masked) and replays", _notification_payloads),
 )
 
 #: The schema version this console writes.
