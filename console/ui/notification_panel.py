@@ -218,6 +218,7 @@ def opened_id() -> int | None:
 
 def open_row(notification_id: int) -> None:
     st.session_state[OPEN_KEY] = notification_id
+    st.session_state[PICK_KEY] = notification_id  # dropped at render when not on the page
 
 
 def show_notification(ledger: Ledger, notification_id: int, tz: str, actor: Actor) -> None:
@@ -306,6 +307,7 @@ def replay(notification_id: int) -> None:
         return
     st.session_state[FLASH_KEY] = ("success", plain(replayed.message))
     st.session_state[OPEN_KEY] = replayed.row.id
+    st.session_state[PICK_KEY] = replayed.row.id
     st.session_state[CURSOR_KEY] = {}  # the newest page, where the new row is
 
 
