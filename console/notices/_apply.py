@@ -1,5 +1,9 @@
 """From a verified notice to ledger changes and a verdict, in one write transaction.
 
+Two callers, one path: the receiver's writer (a delivery) and
+``billing.notifications.replay`` (an admin re-running a stored payload); the
+:class:`Delivery` says which, and goes into the notifications row.
+
 Matching (inside the write transaction, so a poll racing the notification
 cannot slip in between the read and the write):
 
