@@ -16,6 +16,7 @@ Baselines measured in the same run:
 
 * ``/health`` through the same clients: the HTTP floor of this machine;
 * signature verification alone, in a loop (one core);
+* masking a body for the ledger alone (``console.notices.masked_payload``), in a loop;
 * applying notices to a ledger alone, in a loop (no HTTP, no verification);
 * the same notifications posted again: all duplicates (a provider's retries);
 * with ``--baseline REV`` (repeatable): the receiver of that git revision (its
@@ -330,6 +331,11 @@ def main(argv: list[str] | None = None) -> int:
         verify_rate = loop_rate(
             lambda i: verifier.verify(bodies[i], signed[i][2]["Content-Signature"]), count
         )
+        # Imported here: a baseline revision's receiver runs this file too, and may predate it.
+        from console.notices import load_json_object, masked_payload
+
+        parsed = [load_json_object(body) for body in bodies]
+        mask_rate = loop_rate(lambda i: masked_payload(parsed[i]), count)
         with Ledger(tmp / "apply-only.db") as apply_ledger:
             create_bills(apply_ledger, count, "order")
             notices = [read_notice("bepaid", body) for body in bodies]
@@ -351,10 +357,12 @@ def main(argv: list[str] | None = None) -> int:
         f" {args.rounds} round(s): median (range)"
     )
     print(f"  signature verification alone (one core)   {verify_rate:10,.0f} /s")
+    print(f"  masking a body for the ledger alone        {mask_rate:10,.0f} /s")
     print(f"  apply + record in the ledger alone         {apply_rate:10,.0f} /s  (no HTTP)")
     medians = {label: summary(label, rounds) for label, rounds in results.items()}
     now = medians["this tree"]
     print(f"  verification share of a notification: {now['notifications'] / verify_rate:.1%}")
+    print(f"  masking share of a notification: {now['notifications'] / mask_rate:.1%}")
     for revision in args.baseline:
         before = medians[f"baseline {revision}"]
         print(

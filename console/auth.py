@@ -2,7 +2,7 @@
 
 Roles, from most to least power:
 
-* **admin** — everything, including settings;
+* **admin** — everything, including settings and replaying a stored notification;
 * **operator** — create bills, plans and subscriptions, cancel subscriptions, refund;
 * **support** — look up, monitor, refresh, import objects from a provider;
 * **viewer** — read only.
@@ -71,6 +71,7 @@ class Action(StrEnum):
     REFRESH = "refresh"
     IMPORT = "import"
     SETTINGS = "settings"
+    REPLAY = "replay"  # re-run a stored provider notification (admin only)
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {

@@ -22,6 +22,7 @@ the module that defines it and when it is raised.
      │    ├── UnknownObject               no ledger object has that reference
      │    ├── NotCancelable               the subscription cannot be canceled now
      │    ├── NotRefundable               the payment cannot be refunded here (Payture, demo)
+     │    ├── NotReplayable               a stored notification keeps no payload to re-run
      │    └── NotFoundAtProvider          import: no provider knows the pasted id
      └── ProviderError                    (providers) a provider call failed
           ├── ProviderValidationError     the provider refused the request's content (422, 400)

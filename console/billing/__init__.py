@@ -15,7 +15,8 @@ Services: ``pay_links`` (card pay links), ``apm_payments``, ``payture_bills``
 (and their ``products``), ``plans``, ``subscriptions`` (create, cancel), ``objects``
 (refresh, confirm one object; observe and record for the notification receiver),
 ``imports`` (objects made elsewhere), ``refunds`` (give money back, see its module),
-``sync`` (every open object at once). Inputs are
+``sync`` (every open object at once), ``notifications`` (Payture notifications for the
+receiver, and an admin's replay of any stored notification). Inputs are
 one value per form (``PayLinkDraft``, ``PlanDraft``, ...); plumbing is private.
 
 Every use case, in this order:
@@ -108,18 +109,19 @@ from console.billing._errors import (
     NotCancelable,
     NotFoundAtProvider,
     NotRefundable,
+    NotReplayable,
     ProviderFailed,
     ProviderRejectedInput,
     UnknownObject,
 )
 from console.billing._import import Imports
+from console.billing._notifications import Notifications, Replayed
 from console.billing._objects import Objects
 from console.billing._observe import Observation
 from console.billing._once import new_idempotency_key
 from console.billing._pay_links import PayLinks
 from console.billing._payture_bills import PaytureBills
 from console.billing._plans import Plans
-from console.billing._record import attempt_of
 from console.billing._refunds import Refundable, RefundPreview, RefundResult, Refunds
 from console.billing._results import (
     CanceledSubscription,
@@ -192,6 +194,7 @@ class Billing:
         self.imports = Imports(core, self.objects)
         self.refunds = Refunds(core)
         self.sync = Sync(core, self.refunds)
+        self.notifications = Notifications(core)
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, ledger_path: Path | None = None) -> Self:
@@ -218,6 +221,8 @@ __all__ = [
     "NotCancelable",
     "NotFoundAtProvider",
     "NotRefundable",
+    "NotReplayable",
+    "Notifications",
     "ObjectError",
     "Observation",
     "PayLinkDraft",
@@ -230,10 +235,10 @@ __all__ = [
     "RefundPreview",
     "RefundResult",
     "Refundable",
+    "Replayed",
     "SubscriptionDraft",
     "SyncReport",
     "UnknownObject",
-    "attempt_of",
     "new_idempotency_key",
     "new_tracking_id",
     "next_check",

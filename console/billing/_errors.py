@@ -71,6 +71,13 @@ class NotFoundAtProvider(BillingError):
     title = "Not found at any provider"
 
 
+class NotReplayable(BillingError):
+    """Raised when a stored notification keeps no payload to re-run (a rejected request,
+    a body that was not a JSON object or too large, a row from before payloads were kept)."""
+
+    title = "This notification cannot be replayed"
+
+
 class NotRefundable(BillingError):
     """Raised when a payment cannot be refunded through the console (a Payture bill, demo
     data, a refund itself); the message says where to turn instead."""

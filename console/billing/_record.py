@@ -14,15 +14,15 @@ keeps a bulk sync of thousands of unchanged objects off the writer's lock.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
+from console.attempts import attempt_of
 from console.auth import Actor
 from console.billing._observe import Observation
 from console.billing._results import Change, form_data
 from console.errors import ValidationError
-from console.ledger import Attempt, Bill, ConflictingPayment, Ledger, Subscription
-from console.providers import AttemptFacts, PayForm
+from console.ledger import Bill, ConflictingPayment, Ledger, Subscription
+from console.providers import PayForm
 from console.status import BillStatus, SubscriptionStatus
 from console.vocabulary import ObjectType
 
@@ -114,29 +114,6 @@ def unchanged(record: Bill | Subscription, seen: Observation) -> Change:
         status_changed=False,
         new_payments=0,
         warnings=tuple(seen.warnings),
-    )
-
-
-def attempt_of(
-    facts: AttemptFacts, object_type: str, object_id: int, provider: str, source: str
-) -> Attempt:
-    """The ledger's row for what a provider said about one try to pay (a poll's or a
-    notification's report alike)."""
-    return Attempt(
-        object_type=object_type,
-        object_id=object_id,
-        provider=provider,
-        provider_uid=facts.uid,
-        native_status=facts.native_status,
-        at=facts.at or datetime.now(UTC),
-        message=facts.message,
-        code=facts.code,
-        friendly_message=facts.friendly_message,
-        three_ds=facts.three_ds,
-        card_brand=facts.card_brand,
-        card_last4=facts.card_last4,
-        method=facts.method,
-        source=source,
     )
 
 

@@ -38,6 +38,12 @@ from console.ledger._explorer import (
 )
 from console.ledger._ledger import Ledger
 from console.ledger._lookup import search_terms, url_candidates
+from console.ledger._notification_log import (
+    EXPORT_CHUNK,
+    NotificationFilter,
+    NotificationLog,
+    NotificationPage,
+)
 from console.ledger._notifications import NOTIFICATION_KINDS, VERDICTS, Notification
 from console.ledger._polling import Checked, CheckTimes, DueItem
 from console.ledger._records import (
@@ -64,7 +70,7 @@ from console.ledger._records import (
     console_ref,
 )
 from console.ledger._refunds import REFUND_STATUSES, RefundRow
-from console.ledger._schema import MIGRATIONS, SCHEMA_VERSION
+from console.ledger._schema import MAX_PAYLOAD_CHARS, MIGRATIONS, SCHEMA_VERSION
 from console.ledger._sessions import SESSION_METHODS, IdempotencyRow, SessionRow
 from console.ledger._subscription_search import COUNT_CAP, SubscriptionQuery
 from console.ledger._times import Bucket, bucket_bounds, bucket_of, from_ms, now_ms, to_ms
@@ -73,8 +79,10 @@ __all__ = [
     "BILL_KINDS",
     "BULK_TABLES",
     "COUNT_CAP",
+    "EXPORT_CHUNK",
     "INTERVAL_UNITS",
     "MAX_PAGE",
+    "MAX_PAYLOAD_CHARS",
     "MIGRATIONS",
     "NOTIFICATION_KINDS",
     "OBJECT_TYPES",
@@ -110,6 +118,9 @@ __all__ = [
     "NewBill",
     "NewSubscription",
     "Notification",
+    "NotificationFilter",
+    "NotificationLog",
+    "NotificationPage",
     "OpenItem",
     "OutcomeRow",
     "PageKey",

@@ -16,6 +16,7 @@ from console.ledger._bulk import BulkWrites
 from console.ledger._customers import Customers
 from console.ledger._explorer import Explorer
 from console.ledger._lookup import Lookups
+from console.ledger._notification_log import NotificationLog
 from console.ledger._notifications import NotificationWrites
 from console.ledger._payments import PaymentWrites
 from console.ledger._polling import Polling
@@ -43,14 +44,15 @@ class Ledger(
     thread: each thread gets its own connection. Group writes that belong
     together in ``with ledger.write():``.
 
-    Eight parts have their own names: ``ledger.sessions`` (sign-in sessions),
+    Nine parts have their own names: ``ledger.sessions`` (sign-in sessions),
     ``ledger.idempotency`` (submitted forms' keys), ``ledger.refunds`` (refund
     attempts and refunds), ``ledger.polling`` (the polling schedule and the
     per-provider request budget), ``ledger.attempts`` (what providers said about
     each try to pay), ``ledger.customers`` (everything of one e-mail address),
-    ``ledger.subscriptions`` (the subscriptions search, page by page) and
+    ``ledger.subscriptions`` (the subscriptions search, page by page),
     ``ledger.explorer`` (every bill filtered, sorted, paged and totalled per currency:
-    the Payments page and its CSV export).
+    the Payments page and its CSV export) and ``ledger.notifications`` (the
+    notification log: one with its payload, filtered pages, the export's walk).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = BUSY_TIMEOUT) -> None:
@@ -63,3 +65,4 @@ class Ledger(
         self.customers = Customers(self)
         self.subscriptions = SubscriptionSearch(self)
         self.explorer = Explorer(self)
+        self.notifications = NotificationLog(self)

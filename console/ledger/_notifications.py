@@ -22,9 +22,16 @@ retries are deliveries too and are worth seeing, and idempotence does not come
 from this table — the ledger's own rules make a repeat change nothing
 (never-regress statuses, ``UNIQUE(provider, provider_txn_id)`` payments).
 ``dedupe_key`` (bePaid sends no timestamp, so it is the object id and the
-status reported) lets a duplicate name the first row it repeats. The body
-itself is never stored — it carries card and customer data — only its SHA-256,
-which matches the provider's copy when support compares deliveries.
+status reported) lets a duplicate name the first row it repeats.
+
+The body is kept as ``payload``: its JSON with secrets and card data masked by
+``console.notices`` before it gets here (at most :data:`MAX_PAYLOAD_CHARS`), with the
+SHA-256 of the body as received, which matches the provider's copy when support
+compares deliveries. Rejected requests keep neither. A **replay** (an admin re-running
+a stored notification) is a row of its own: ``replay_of`` names the row re-run,
+``actor`` who asked, and it keeps no payload (it is its original's). Reading rows
+back, filtered and a page at a time, is ``ledger.notifications``
+(:mod:`console.ledger._notification_log`).
 
 Rows are written inside the same write transaction as the effects they
 describe, so a row says ``applied`` only if the change committed with it.
@@ -41,8 +48,9 @@ from typing import Any
 from console.errors import ValidationError
 from console.ledger._audit import redact
 from console.ledger._base import LedgerBase, insert_row
-from console.ledger._checks import choice, detail_text, text_id
+from console.ledger._checks import choice, detail_text, positive_int, text_id
 from console.ledger._records import OBJECT_TYPES, PROVIDERS, console_ref
+from console.ledger._schema import MAX_PAYLOAD_CHARS
 from console.ledger._times import from_ms, ms_or_now
 
 VERDICTS: tuple[str, ...] = (
@@ -56,10 +64,12 @@ VERDICTS: tuple[str, ...] = (
 )
 NOTIFICATION_KINDS: tuple[str, ...] = ("transaction", "subscription")
 
-_COLUMNS = (
+#: Every column but the payload, which only :meth:`NotificationLog.get` reads.
+NOTIFICATION_COLUMNS = (
     "id, received_at, provider, kind, object_type, object_id, provider_object_id,"
-    " status_reported, verdict, detail, dedupe_key, body_sha256"
+    " status_reported, verdict, detail, dedupe_key, body_sha256, replay_of, actor"
 )
+_COLUMNS = NOTIFICATION_COLUMNS
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +88,14 @@ class Notification:
     detail: str | None
     dedupe_key: str | None
     body_sha256: str | None
+    replay_of: int | None = None  # the row a replay re-ran
+    actor: str | None = None  # who asked for a replay
+    payload: str | None = None  # masked JSON; read by ledger.notifications.get only
+
+    @property
+    def source(self) -> str:
+        """``provider`` (a delivery) or ``replay`` (an admin re-ran ``replay_of``)."""
+        return "provider" if self.replay_of is None else "replay"
 
     @property
     def ref(self) -> str | None:
@@ -110,18 +128,32 @@ class NotificationWrites(LedgerBase):
         dedupe_key: str | None = None,
         body_sha256: str | None = None,
         received_at: datetime | None = None,
+        payload: str | None = None,
+        replay_of: int | None = None,
+        actor: str | None = None,
     ) -> int:
         """Append one notification row and return its id.
 
         Call it inside the ``ledger.write()`` block that applies the
-        notification, so the row and the changes commit together.
+        notification, so the row and the changes commit together. ``payload`` is
+        the body masked (the caller masks it); a replay gives ``replay_of`` and
+        ``actor`` together.
 
         Raises:
-            ValidationError: a value is out of its vocabulary.
+            ValidationError: a value is out of its vocabulary, a payload too long, a
+                replay without its actor (or the reverse).
         """
         if (object_type is None) != (object_id is None):
             raise ValidationError(
                 "Give object_type and object_id together, or neither.", field="object_type"
+            )
+        if (replay_of is None) != (actor is None):
+            raise ValidationError("A replay names its row and its actor.", field="replay_of")
+        too_long = isinstance(payload, str) and len(payload) > MAX_PAYLOAD_CHARS
+        if payload is not None and (not isinstance(payload, str) or too_long):
+            raise ValidationError(
+                f"payload must be text of at most {MAX_PAYLOAD_CHARS} characters.",
+                field="payload",
             )
         row = {
             "received_at": ms_or_now(received_at, field="received_at"),
@@ -137,6 +169,9 @@ class NotificationWrites(LedgerBase):
             "detail": detail_text(redact(detail)),
             "dedupe_key": _clip(dedupe_key, 1000),
             "body_sha256": text_id(body_sha256, "body_sha256", required=False, max_length=64),
+            "payload": payload,
+            "replay_of": None if replay_of is None else positive_int(replay_of, "replay_of"),
+            "actor": text_id(actor, "actor", required=False),
         }
         with self.write() as conn:
             return insert_row(conn, "notifications", row)

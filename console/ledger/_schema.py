@@ -34,6 +34,10 @@ History (migrations are frozen once released: fix forward, never edit one):
     ``bills``) kept by triggers, with ``bills_text_terms`` (its vocabulary) to tell a
     rare word from a common one.
 
+11. ``notifications.payload`` (the body, masked), ``replay_of`` and ``actor`` (an admin's
+    replay names the row it re-ran and who asked), and indexes for the notification
+    log's filters (:mod:`console.ledger._notification_log`).
+
 Why the DDL is SQL text and not ``sqlite_utils.Database.create_table``: CHECK
 constraints, composite UNIQUE constraints, partial indexes and triggers cannot be
 expressed through it. sqlite-utils does the introspection and the column
@@ -454,6 +458,31 @@ def _v9_customers_and_subscription_search(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+#: The longest masked payload a notifications row keeps (characters): a real
+#: notification is 1-4 KiB; ``console.notices`` keeps none longer.
+MAX_PAYLOAD_CHARS = 64 * 1024
+
+_PAYLOADS_SQL = f"""
+ALTER TABLE notifications ADD COLUMN payload TEXT
+    CHECK (payload IS NULL OR length(payload) <= {MAX_PAYLOAD_CHARS});
+ALTER TABLE notifications ADD COLUMN replay_of INTEGER REFERENCES notifications (id);
+ALTER TABLE notifications ADD COLUMN actor TEXT
+    CHECK ((actor IS NULL) = (replay_of IS NULL) AND (actor IS NULL OR length(actor) <= 255));
+CREATE INDEX notifications_provider_object ON notifications (provider_object_id)
+    WHERE provider_object_id IS NOT NULL;
+CREATE INDEX notifications_provider ON notifications (provider, id);
+CREATE INDEX notifications_replay_of ON notifications (replay_of) WHERE replay_of IS NOT NULL;
+"""
+
+
+def _notification_payloads(db: sqlite_utils.Database) -> None:
+    """Notifications keep their body, masked (``payload``), and a replay names the row it
+    re-ran (``replay_of``) and who asked (``actor``); indexes for the Activity filters
+    by provider and by provider id. Rows from before keep no payload."""
+    for statement in split_statements(_PAYLOADS_SQL):
+        db.execute(statement)
+
+
 def _rebuild(db: sqlite_utils.Database, table: str, change: Callable[[str], str]) -> None:
     """Rebuild ``table`` from its own DDL as ``change`` rewrites it, keeping rows, indexes
     and triggers (SQLite's documented steps; :func:`migrate` runs them with foreign keys
@@ -564,6 +593,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         10, "payments explorer: time and amount indexes, description search", _explorer_indexes
     ),
+    Migration(11, "notification payloads (masked) and replays", _notification_payloads),
 )
 
 #: The schema version this console writes.

@@ -6,7 +6,7 @@ of the range for every (currency, group) series present, empty ones at zero.
 That one list is what the charts draw, what the "rows shown" table lists and
 what the CSV export writes, so the three cannot disagree.
 
-Activity: the ``*_table`` functions turn events, notifications, audit entries
+Activity: the ``*_table`` functions turn events, refunds, audit entries
 and health checks into plain dicts for ``st.dataframe``, with every time
 written in the display time zone and the zone named in the column header.
 
@@ -31,7 +31,6 @@ from console.ledger import (
     AuditEntry,
     Bucket,
     Ledger,
-    Notification,
     RefundRow,
     RevenueRow,
     StatusEvent,
@@ -192,22 +191,6 @@ def events_table(events: Iterable[StatusEvent], tz: str) -> list[dict[str, objec
             "detail": event.detail or "",
         }
         for event in events
-    ]
-
-
-def notifications_table(notes: Iterable[Notification], tz: str) -> list[dict[str, object]]:
-    """Provider notifications received and the receiver's verdict on each."""
-    return [
-        {
-            f"received ({tz})": local_time(note.received_at, tz),
-            "provider": note.provider,
-            "object": note.ref or "",
-            "provider id": note.provider_object_id or "",
-            "status reported": note.status_reported or "",
-            "verdict": note.verdict,
-            "detail": note.detail or "",
-        }
-        for note in notes
     ]
 
 

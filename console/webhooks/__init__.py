@@ -14,16 +14,16 @@ Billing sets ``notification_url = f"{settings.webhook_url}/notifications/bepaid"
 (or ``/beyag``). Payture's requests carry no notification URL: the provider is told
 ``/notifications/payture`` once (``merchant-console run`` tells the sandbox). A
 Payture notice is only a hint: it is HMAC-checked, then billStatus is asked and its
-answer recorded (``_payture.py``).
+answer recorded (``billing.notifications``).
 
-Modules (each re-exported here):
+What a verified body means — reading it into a notice, masking it for the ledger,
+matching and applying it — is :mod:`console.notices`, which an admin's replay
+(``billing.notifications.replay``) runs too; its names used here are re-exported.
+This package is the HTTP side. Modules (each re-exported here):
 
     _verify.py    HTTP Basic shop credentials (constant time), Content-Signature (RSA-SHA256;
                   HMAC-SHA256 for Payture)
     _keys.py      where the public key comes from (settings; the sandbox in sandbox mode)
-    _notices.py   body -> TransactionNotice | SubscriptionNotice, and its dedupe key
-    _payture.py   Payture notices: read, find the bill, record billStatus's answer
-    _apply.py     match, check, apply, verdict — one write transaction
     _writer.py    the one ledger writer: notices that arrive together commit together
     _app.py       routes, request order, answers, logging, rejected-attempt budget
     _limits.py    how long a client may take to send a request, how many are served
@@ -54,8 +54,9 @@ Decisions (details in the modules):
 * **Group commit**: notifications that arrive while one is being written share
   the next write transaction, each in its own savepoint; each 200 still waits
   for the commit of its own verdict (``_writer.py``).
-* **Secrets** (shop secret key, Authorization header) are never logged or stored;
-  the body is not stored either, only its SHA-256.
+* **Secrets** (shop secret key, Authorization header) are never logged or stored.
+  An authenticated body is stored masked — no secrets, no card data, at most 64 KiB
+  (:mod:`console.notices`) — with its SHA-256; a rejected one is not stored at all.
 * **Limits**: a request's head must arrive within 10 s, its body within 30 s
   (deadlines that trickled bytes do not extend; uvicorn has neither; its httptools
   parser is used, with h11 still selectable), at most
@@ -66,6 +67,20 @@ Decisions (details in the modules):
 
 from __future__ import annotations
 
+from console.notices import (
+    ROUTE_PROVIDER,
+    ChargeReport,
+    Delivery,
+    Notice,
+    SubscriptionNotice,
+    TransactionNotice,
+    UnreadableNotice,
+    Verdict,
+    apply_notice,
+    find_bill,
+    find_subscription,
+    read_notice,
+)
 from console.webhooks._app import (
     MAX_BODY_BYTES,
     REJECTED_ROWS_PER_MINUTE,
@@ -73,7 +88,6 @@ from console.webhooks._app import (
     RejectionBudget,
     create_app,
 )
-from console.webhooks._apply import Verdict, apply_notice, find_bill, find_subscription
 from console.webhooks._keys import (
     DEFAULT_KEY_WAIT,
     PUBLIC_KEY_PATH,
@@ -84,15 +98,6 @@ from console.webhooks._limits import (
     DeadlineH11Protocol,
     DeadlineHttpToolsProtocol,
     ReceiverLimits,
-)
-from console.webhooks._notices import (
-    ROUTE_PROVIDER,
-    ChargeReport,
-    Notice,
-    SubscriptionNotice,
-    TransactionNotice,
-    UnreadableNotice,
-    read_notice,
 )
 from console.webhooks._serve import DEFAULT_HOST, serve
 from console.webhooks._verify import (
@@ -115,6 +120,7 @@ __all__ = [
     "ChargeReport",
     "DeadlineH11Protocol",
     "DeadlineHttpToolsProtocol",
+    "Delivery",
     "LedgerWriter",
     "Notice",
     "Receiver",

@@ -4,7 +4,7 @@ Routes::
 
     POST /notifications/bepaid   card transactions of pay links, bare subscription objects
     POST /notifications/beyag    beGateway alternative-payment transactions
-    POST /notifications/payture  Payture bill status changes (see ``_payture.py``)
+    POST /notifications/payture  Payture bill status changes (see ``billing.notifications``)
     GET  /health                 200 {"status": "ok", "mode", "key_fingerprint"}
 
 The Payture route takes an HMAC ``Content-Signature`` instead of Basic credentials
@@ -49,6 +49,11 @@ its own savepoint; see ``_writer.py``). Writers in other processes (the console,
 the sync job) still wait on the lock through the ledger's busy timeout, never
 failing with "database is locked".
 
+What is stored: every authenticated notification's row keeps its body's SHA-256
+and, when the body is a JSON object, the body masked (``console.notices``: no
+secrets, no card data; at most 64 KiB), so support can read it and an admin can
+replay it. Rejected requests keep neither.
+
 Secrets: the shop secret key and the ``Authorization`` header are never logged
 or stored; log lines name the route, verdict, object and provider ids only.
 """
@@ -72,20 +77,23 @@ from starlette.routing import Route
 from console.billing import Billing
 from console.config import Settings
 from console.ledger import Ledger, console_ref
+from console.notices import (
+    ROUTE_PROVIDER,
+    Delivery,
+    Notice,
+    PaytureNotice,
+    UnreadableNotice,
+    Verdict,
+    load_json_object,
+    masked_payload,
+    notice_of,
+    payture_notice_of,
+)
 from console.providers import ProviderError
-from console.webhooks._apply import Verdict
 from console.webhooks._keys import (
     DEFAULT_KEY_WAIT,
     configured_public_key,
     fetch_sandbox_public_key,
-)
-from console.webhooks._notices import ROUTE_PROVIDER, Notice, UnreadableNotice, read_notice
-from console.webhooks._payture import (
-    PaytureNotice,
-    apply_payture_notice,
-    find_payture_bill,
-    read_payture_notice,
-    record_unmatched,
 )
 from console.webhooks._verify import (
     HmacVerifier,
@@ -188,15 +196,21 @@ class Receiver:
             return body
         digest = hashlib.sha256(body).hexdigest()
         try:
-            notice = read_payture_notice(body)
+            data = load_json_object(body)
         except UnreadableNotice as exc:
-            return await self._record_unreadable("payture", str(exc), digest, received_at)
-        bill = await anyio.to_thread.run_sync(find_payture_bill, self.ledger, notice)
+            return await self._record_unreadable("payture", str(exc), Delivery(received_at, digest))
+        delivery = Delivery(received_at, digest, masked_payload(data))
+        try:
+            notice = payture_notice_of(data)
+        except UnreadableNotice as exc:
+            return await self._record_unreadable("payture", str(exc), delivery)
+        notifications = self.billing.notifications
+        bill = await anyio.to_thread.run_sync(notifications.payture_bill, notice)
         try:
             if bill is None or bill.demo:
                 why = "no Payture bill with this id" if bill is None else "matches demo data only"
                 verdict = await self.writer.run(
-                    record_unmatched, self.ledger, notice, why, digest, received_at
+                    notifications.payture_unmatched, notice, why, delivery
                 )
             else:
                 try:
@@ -212,13 +226,7 @@ class Receiver:
                         status_code=503,
                     )
                 verdict = await self.writer.run(
-                    apply_payture_notice,
-                    self.billing,
-                    bill.id,
-                    notice,
-                    seen,
-                    body_sha256=digest,
-                    received_at=received_at,
+                    notifications.apply_payture, bill.id, notice, seen, delivery
                 )
         except Exception as exc:  # any failure to commit: the provider must retry
             return _write_failed("payture", exc)
@@ -236,11 +244,17 @@ class Receiver:
             return body
         digest = hashlib.sha256(body).hexdigest()
         try:
-            notice = read_notice(route, body)
+            data = load_json_object(body)
         except UnreadableNotice as exc:
-            return await self._record_unreadable(route, str(exc), digest, received_at)
+            return await self._record_unreadable(route, str(exc), Delivery(received_at, digest))
+        # The body as the ledger keeps it: secrets and card data masked (console.notices).
+        delivery = Delivery(received_at, digest, masked_payload(data))
         try:
-            verdict = await self.writer.apply(notice, body_sha256=digest, received_at=received_at)
+            notice = notice_of(route, data)
+        except UnreadableNotice as exc:
+            return await self._record_unreadable(route, str(exc), delivery)
+        try:
+            verdict = await self.writer.apply(notice, delivery)
         except Exception as exc:  # any failure to commit: the provider must retry
             return _write_failed(route, exc)
         return _answer(route, notice, verdict)
@@ -290,17 +304,14 @@ class Receiver:
         error = "unauthorized" if status == 401 else "payload too large"
         return JSONResponse({"error": error}, status_code=status, headers=headers)
 
-    async def _record_unreadable(
-        self, route: str, problem: str, digest: str, received_at: datetime
-    ) -> Response:
+    async def _record_unreadable(self, route: str, problem: str, delivery: Delivery) -> Response:
         try:
             notification_id = await self.writer.run(
                 self.ledger.record_notification,
                 provider=ROUTE_PROVIDER[route],
                 verdict="error",
                 detail=f"unreadable: {problem}",
-                body_sha256=digest,
-                received_at=received_at,
+                **delivery.row(),
             )
         except Exception as exc:
             return _write_failed(route, exc)

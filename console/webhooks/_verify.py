@@ -9,7 +9,7 @@ Payture bills (behind-api) define no scheme: the doc's webhook example leaves
 ``verifyWebhookSignature`` to the merchant. The console and its sandbox agree on
 ``Content-Signature`` = base64 HMAC-SHA256 over the raw body, keyed with the
 behind-api access token (:class:`HmacVerifier`) — and, whatever the body says, the
-receiver believes only billStatus (see ``_payture.py``).
+receiver believes only billStatus (see ``billing.notifications``).
 
 Both credential parts are compared with :func:`hmac.compare_digest`, each one
 always (``&``, not ``and``), so the time taken says nothing about how much of a

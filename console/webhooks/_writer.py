@@ -32,7 +32,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 
@@ -40,8 +39,7 @@ import anyio
 import anyio.to_thread
 
 from console.ledger import Ledger
-from console.webhooks._apply import Verdict, apply_notice
-from console.webhooks._notices import Notice
+from console.notices import Delivery, Notice, Verdict, apply_notice
 
 T = TypeVar("T")
 
@@ -55,8 +53,7 @@ class _Waiting:
     """A notice waiting for its transaction, and what became of it."""
 
     notice: Notice
-    body_sha256: str | None
-    received_at: datetime | None
+    delivery: Delivery | None
     done: bool = False
     verdict: Verdict | None = None
     error: BaseException | None = field(default=None, repr=False)
@@ -78,19 +75,14 @@ class LedgerWriter:
         """Notices queued for the next transaction."""
         return len(self._waiting)
 
-    async def apply(
-        self,
-        notice: Notice,
-        *,
-        body_sha256: str | None = None,
-        received_at: datetime | None = None,
-    ) -> Verdict:
-        """Apply ``notice`` and record its verdict; return once that has committed.
+    async def apply(self, notice: Notice, delivery: Delivery | None = None) -> Verdict:
+        """Apply ``notice`` and record its verdict (with ``delivery``: when it arrived, its
+        digest and masked payload); return once that has committed.
 
         Raises:
             LedgerError, sqlite3.Error: its write failed; nothing of it was committed.
         """
-        waiting = _Waiting(notice, body_sha256, received_at)
+        waiting = _Waiting(notice, delivery)
         self._waiting.append(waiting)
         try:
             async with self._lock():
@@ -168,9 +160,4 @@ class LedgerWriter:
             waiting.done = True
 
     def _apply(self, waiting: _Waiting) -> Verdict:
-        return apply_notice(
-            self.ledger,
-            waiting.notice,
-            body_sha256=waiting.body_sha256,
-            received_at=waiting.received_at,
-        )
+        return apply_notice(self.ledger, waiting.notice, waiting.delivery)

@@ -161,7 +161,7 @@ def test_notifications_show_their_verdicts_and_filter_by_one(use_ledger, tmp_pat
     at = open_activity()
     notes = table(at, "Notifications received")
     assert list(notes["verdict"]) == ["rejected", "duplicate", "applied"]  # newest first
-    assert list(notes["object"]) == ["", "B1", "B1"]
+    assert list(notes["object"].fillna("")) == ["", "lookup?q=B1", "lookup?q=B1"]  # links
     at.selectbox(key="activity_verdict").set_value("duplicate").run()
     assert list(table(at, "Notifications received")["verdict"]) == ["duplicate"]
     at.selectbox(key="activity_verdict").set_value("error").run()

@@ -12,7 +12,8 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from console.billing import PaytureBillDraft
+from console.auth import Actor, Role
+from console.billing import PaytureBillDraft, ProviderFailed
 from console.ledger import Ledger
 from console.status import BillStatus
 from console.webhooks import create_app
@@ -203,3 +204,45 @@ def test_without_payture_settings_every_payture_notice_is_refused(world, tmp_pat
         answer = post(client, f"{url}/notifications/payture", {"bill_id": "b-1"})
         assert answer.status_code == 401
         assert ledger.notifications_of("bill", 1) == []
+
+
+ADMIN = Actor("ada", Role.ADMIN, "page:activity")
+
+
+def test_a_replayed_payture_notice_asks_billstatus_again_and_is_a_duplicate(world):
+    desk, _, _ = world
+    created = bill(desk)
+    desk.pay_bill(created.provider_id)
+    [paid] = wait_for_notices(desk.ledger, created.id, 1)
+    kept = desk.ledger.notifications.get(paid.id)
+    assert json.loads(kept.payload) == {
+        "bill_id": created.provider_id,
+        "status": "PAID",
+        "amount": created.amount,
+    }
+
+    replayed = desk.billing.notifications.replay(ADMIN, paid.id)
+
+    assert replayed.verdict.verdict == "duplicate"
+    assert replayed.verdict.detail == (
+        f"billStatus says PAID, as recorded; repeats notification #{paid.id}"
+    )
+    assert len(desk.ledger.payments_of("bill", created.id)) == 1
+
+
+def test_when_billstatus_cannot_be_asked_a_replay_records_nothing(world):
+    """A replay believes billStatus, as the receiver does: unable to ask, it records nothing."""
+    desk, _, _ = world
+    created = bill(desk)
+    desk.pay_bill(created.provider_id)
+    [paid] = wait_for_notices(desk.ledger, created.id, 1)
+    path = "/api/payments/20/payture/billStatus"
+    desk.fault(method="POST", path=path, kind="error", status=503, count=50)
+    try:
+        with pytest.raises(ProviderFailed, match="Nothing was recorded"):
+            desk.billing.notifications.replay(ADMIN, paid.id)
+    finally:
+        desk.admin.delete("/__sandbox/faults")
+    assert [n.id for n in notices(desk.ledger, created.id)] == [paid.id]
+    audit = desk.ledger.recent_audit(1)[0]
+    assert (audit.action, audit.outcome) == ("replay_notification", "failed")

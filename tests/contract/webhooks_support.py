@@ -306,9 +306,11 @@ def card_transaction(
     }
 
 
-def card_link_bill(ledger: Ledger, *, amount: int = 1234, currency: str = "EUR") -> tuple[int, str]:
+def card_link_bill(
+    ledger: Ledger, *, amount: int = 1234, currency: str = "EUR", tracking_id: str | None = None
+) -> tuple[int, str]:
     """A pending card_link bill as billing leaves it; returns (bill id, tracking id)."""
-    tracking_id = unique("order")
+    tracking_id = tracking_id or unique("order")
     bill_id = ledger.create_bill(
         NewBill(
             provider="bepaid",

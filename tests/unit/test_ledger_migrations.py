@@ -347,3 +347,43 @@ def test_rebuilding_the_bills_table_keeps_the_description_search(tmp_path):
                     currency="EUR", description="New lamp")
         )  # fmt: skip
         assert {r.id for r in ledger.explorer.page(PaymentFilter(text="lamp")).rows} == {1, new}
+
+
+def test_notifications_recorded_before_payloads_were_kept_gain_the_columns_empty(
+    tmp_path, monkeypatch
+):
+    """The payload migration adds payload, replay_of and actor to a ledger whose
+    notifications were recorded without them: the rows stay, with nothing to replay."""
+    step = next(
+        i for i, m in enumerate(_schema.MIGRATIONS) if m.apply is _schema._notification_payloads
+    )
+    path = tmp_path / "before-payloads.db"
+    with monkeypatch.context() as patch:
+        patch.setattr(_schema, "MIGRATIONS", _schema.MIGRATIONS[:step])
+        patch.setattr(_schema, "SCHEMA_VERSION", _schema.MIGRATIONS[step - 1].version)
+        with Ledger(path) as old:
+            with old.write() as conn:
+                conn.execute(
+                    "INSERT INTO notifications (received_at, provider, kind, verdict,"
+                    " provider_object_id, dedupe_key) VALUES (1767225600000, 'bepaid',"
+                    " 'transaction', 'applied', 'uid-1', 'bepaid:transaction:uid-1:successful')"
+                )
+            assert "payload" not in _columns(old.connection(), "notifications")
+    with Ledger(path) as ledger:
+        assert ledger.schema_version == SCHEMA_VERSION
+        (old_row,) = ledger.recent_notifications()
+        kept = ledger.notifications.get(old_row.id)
+        assert (kept.payload, kept.replay_of, kept.actor, kept.source) == (
+            None,
+            None,
+            None,
+            "provider",
+        )
+        replay = ledger.record_notification(
+            provider="bepaid", verdict="duplicate", replay_of=old_row.id, actor="ann"
+        )
+        assert [r.id for r in ledger.notifications.replays_of(old_row.id)] == [replay]
+        conn = ledger.connection()
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        indexes = {r[1] for r in conn.execute("PRAGMA index_list(notifications)")}
+        assert {"notifications_provider", "notifications_provider_object"} <= indexes

@@ -17,7 +17,7 @@ import pytest
 from console.errors import LedgerError
 from console.ledger import Ledger, NewBill
 from console.status import BillStatus
-from console.webhooks import LedgerWriter, Verdict, read_notice
+from console.webhooks import Delivery, LedgerWriter, Verdict, read_notice
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def apply_while_the_slot_is_held(writer: LedgerWriter, notices, *, before_releas
 
     async def one(index, notice):
         try:
-            outcomes[index] = await writer.apply(notice, body_sha256="0" * 64)
+            outcomes[index] = await writer.apply(notice, Delivery(body_sha256="0" * 64))
         except Exception as exc:
             outcomes[index] = exc
 

@@ -9,7 +9,7 @@ import pytest
 
 from console.ledger import Ledger, NewBill, NewSubscription
 from console.status import BillStatus, SubscriptionStatus
-from console.webhooks import apply_notice, read_notice
+from console.webhooks import Delivery, apply_notice, read_notice
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def transaction(route="bepaid", **changes):
 
 
 def apply(ledger, notice):
-    return apply_notice(ledger, notice, body_sha256="0" * 64)
+    return apply_notice(ledger, notice, Delivery(body_sha256="0" * 64))
 
 
 # -- bills --------------------------------------------------------------------------

@@ -1,9 +1,11 @@
-"""Activity: provider health, recent status changes, notifications received, refunds (who
-gave back how much of what, and why), the audit log, and the configuration in use
-(secrets masked).
+"""Activity: provider health, recent status changes, the notification log (filtered,
+paged, each notification opened with its masked payload, replayed by an admin,
+exported as CSV), refunds (who gave back how much of what, and why), the audit log, and
+the configuration in use (secrets masked).
 
-UI only: reads come from the ledger's ``recent_*`` queries and
-:mod:`console.health`; rows are shaped by :mod:`console.ui.tables`. Provider
+UI only: reads come from the ledger's ``recent_*`` queries, ``ledger.notifications``
+and :mod:`console.health`; rows are shaped by :mod:`console.ui.tables`; the
+notification log is :mod:`console.ui.notification_panel`. Provider
 health is cached here for :data:`HEALTH_TTL` seconds so that reruns (every click)
 do not send a request to each provider; *Check again* clears it.
 
@@ -21,13 +23,12 @@ import streamlit as st
 from console.auth import allowed_pages
 from console.config import Settings
 from console.health import HealthTarget, ProviderHealth, check_targets, health_targets
-from console.ledger import VERDICTS, Ledger
-from console.ui import context, tables
+from console.ledger import Ledger
+from console.ui import context, notification_panel, tables
 from console.ui.text import plain
 
 HEALTH_TTL = 30
 LIMITS = (50, 200, 1000)
-ALL_VERDICTS = "all verdicts"
 
 
 @st.cache_data(ttl=HEALTH_TTL, show_spinner="Checking providers…")
@@ -59,22 +60,6 @@ def events_section(ledger: Ledger, tz: str, limit: int) -> None:
     # st.dataframe cells are never Markdown: details, reasons and provider messages in
     # these tables show as they were written (no plain() here, or its escapes would show).
     st.dataframe(tables.events_table(events, tz), hide_index=True, key="activity_events")
-
-
-def notifications_section(ledger: Ledger, tz: str, limit: int) -> None:
-    st.subheader("Notifications received")
-    verdict = st.selectbox("Verdict", (ALL_VERDICTS, *VERDICTS), key="activity_verdict", width=240)
-    notes = ledger.recent_notifications(limit, verdict=None if verdict == ALL_VERDICTS else verdict)
-    if not notes:
-        st.info(
-            "No provider notifications received"
-            + ("" if verdict == ALL_VERDICTS else f" with verdict {verdict}")
-            + "."
-        )
-        return
-    st.dataframe(
-        tables.notifications_table(notes, tz), hide_index=True, key="activity_notifications"
-    )
 
 
 def refunds_section(ledger: Ledger, tz: str, limit: int) -> None:
@@ -121,7 +106,7 @@ def main() -> None:
     st.caption(f"Times are shown in **{tz}**, newest first.")
     health_section(settings, tz)
     events_section(ledger, tz, limit)
-    notifications_section(ledger, tz, limit)
+    notification_panel.section(ledger, tz, limit, actor)
     refunds_section(ledger, tz, limit)
     audit_section(ledger, tz, limit)
     configuration_section(settings)

@@ -1,5 +1,9 @@
 """From a verified notice to ledger changes and a verdict, in one write transaction.
 
+Two callers, one path: the receiver's writer (a delivery) and
+``billing.notifications.replay`` (an admin re-running a stored payload); the
+:class:`Delivery` says which, and goes into the notifications row.
+
 Matching (inside the write transaction, so a poll racing the notification
 cannot slip in between the read and the write):
 
@@ -55,21 +59,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TypedDict
+from typing import Any, TypedDict
 
-from console.billing import attempt_of
+from console.attempts import attempt_of
 from console.errors import ValidationError
-from console.ledger import (
-    Bill,
-    ConflictingPayment,
-    Ledger,
-    Payment,
-    Subscription,
-    to_ms,
-)
+from console.ledger import Bill, ConflictingPayment, Ledger, Payment, Subscription, to_ms
+from console.notices._read import Notice, SubscriptionNotice, TransactionNotice
 from console.providers import AttemptFacts
 from console.status import BillStatus, SubscriptionStatus
-from console.webhooks._notices import Notice, SubscriptionNotice, TransactionNotice
 
 #: Which bills a transaction notice may belong to, per route: (providers, kind).
 BILL_MATCH: dict[str, tuple[tuple[str, ...], str]] = {
@@ -96,14 +93,35 @@ class Verdict:
     notification_id: int | None = None
 
 
-def apply_notice(
-    ledger: Ledger,
-    notice: Notice,
-    *,
-    body_sha256: str | None = None,
-    received_at: datetime | None = None,
-) -> Verdict:
-    """Match, check and apply ``notice``, and record it — all in one write transaction.
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """How a notice reached the console, as its notifications row keeps it.
+
+    ``payload`` is the body's JSON masked (:func:`~console.notices.masked_payload`);
+    a replay names the row it re-runs (``replay_of``) and who asked (``actor``).
+    """
+
+    received_at: datetime | None = None
+    body_sha256: str | None = None
+    payload: str | None = None
+    replay_of: int | None = None
+    actor: str | None = None
+
+    def row(self) -> dict[str, Any]:
+        """The keyword arguments of ``ledger.record_notification`` this delivery fills."""
+        return {
+            "received_at": self.received_at,
+            "body_sha256": self.body_sha256,
+            "payload": self.payload,
+            "replay_of": self.replay_of,
+            "actor": self.actor,
+        }
+
+
+def apply_notice(ledger: Ledger, notice: Notice, delivery: Delivery | None = None) -> Verdict:
+    """Match, check and apply ``notice``, and record it with ``delivery`` — all in one
+    write transaction. The receiver and a replay (``billing.notifications.replay``) both
+    come here.
 
     Raises:
         LedgerError, sqlite3.Error: the write failed; nothing was committed.
@@ -133,8 +151,7 @@ def apply_notice(
             status_reported=notice.native_status,
             detail=verdict.detail,
             dedupe_key=notice.dedupe_key,
-            body_sha256=body_sha256,
-            received_at=received_at,
+            **(delivery or Delivery()).row(),
         )
     return replace(verdict, notification_id=notification_id)
 

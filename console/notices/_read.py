@@ -6,6 +6,9 @@ What arrives, by route (the payloads the sandbox sends are the providers' own):
   hosted checkout (pay link) — or the bare subscription object
   (``{"id": "sbs_...", "state": ..., "plan": ..., "last_transaction": ...}``).
 * ``/notifications/beyag``: ``{"transaction": {...}}`` of an alternative payment.
+* ``/notifications/payture``: ``{"bill_id", "status", "amount"}`` — behind-api's
+  webhook example, and only a hint: the receiver asks billStatus and records that
+  (``console.billing``, ``billing.notifications``).
 
 The providers' JSON readers (:mod:`console.providers`) do the wire-level work,
 so the receiver and the clients read a transaction the same way. Anything else
@@ -19,7 +22,12 @@ with as many paid cycles (``_apply.py``).
 ``dedupe_key``: bePaid sends no timestamp or delivery id, so a notice is
 identified by its object and the state it reports — for a transaction its uid
 and status; for a subscription its id, state, last transaction (uid and status)
-and paid cycle count, because every renewal reports ``active`` again.
+and paid cycle count, because every renewal reports ``active`` again; for a
+Payture bill ``payture:bill:<bill_id>:<status>``.
+
+A body is parsed once (:func:`load_json_object`); the receiver reads the notice from
+that object (:func:`notice_of`, :func:`payture_notice_of`) and masks the same object
+for the ledger (:func:`~console.notices.masked_payload`).
 """
 
 from __future__ import annotations
@@ -143,7 +151,15 @@ def read_notice(route: str, body: bytes) -> Notice:
         UnreadableNotice: not JSON (or nested too deeply), not an object, or not a
             notification of this route.
     """
-    data = load_json_object(body)
+    return notice_of(route, load_json_object(body))
+
+
+def notice_of(route: str, data: dict[str, Any]) -> Notice:
+    """The notice in the JSON object ``data`` posted to ``/notifications/{route}``.
+
+    Raises:
+        UnreadableNotice: not a notification of this route.
+    """
     try:
         if isinstance(data.get("transaction"), dict):
             return _transaction(route, data["transaction"])
@@ -229,3 +245,58 @@ def _subscription(raw: dict[str, Any]) -> SubscriptionNotice:
         ),
         reported_at=max((t for t in times if t is not None), default=None),
     )
+
+
+# -- Payture --------------------------------------------------------------------------
+
+MAX_BILL_ID = 255
+
+
+@dataclass(frozen=True, slots=True)
+class PaytureNotice:
+    """What a Payture notification claims: a bill id, perhaps a status and an amount."""
+
+    bill_id: str
+    native_status: str | None
+    amount: int | None
+
+    route = "payture"
+    kind = "transaction"
+    provider = "payture"
+
+    @property
+    def object_id(self) -> str:
+        return self.bill_id
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"payture:bill:{self.bill_id}:{self.native_status or '-'}"
+
+
+def read_payture_notice(body: bytes) -> PaytureNotice:
+    """The Payture notice in ``body``.
+
+    Raises:
+        UnreadableNotice: not a JSON object (or nested too deeply to read) with a
+            usable ``bill_id``, or a ``status`` or ``amount`` of the wrong type.
+    """
+    return payture_notice_of(load_json_object(body))
+
+
+def payture_notice_of(data: dict[str, Any]) -> PaytureNotice:
+    """The Payture notice in the JSON object ``data``.
+
+    Raises:
+        UnreadableNotice: no usable ``bill_id`` (1-255 characters), or a ``status`` or
+            ``amount`` of the wrong type.
+    """
+    bill_id = data.get("bill_id")
+    if not isinstance(bill_id, str) or not bill_id.strip() or len(bill_id) > MAX_BILL_ID:
+        raise UnreadableNotice(f"bill_id must be text of 1-{MAX_BILL_ID} characters")
+    status = data.get("status")
+    if status is not None and (not isinstance(status, str) or len(status) > 40):
+        raise UnreadableNotice("status must be a short text")
+    amount = data.get("amount")
+    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int)):
+        raise UnreadableNotice("amount must be a whole number of minor units")
+    return PaytureNotice(bill_id.strip(), status, amount)
