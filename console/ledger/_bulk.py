@@ -11,10 +11,12 @@ Speed comes from ``executemany`` over tuples in one transaction per call
 pages stay in memory. Times are raw UTC epoch milliseconds here.
 
 For a large load (the demo generator's million bills) wrap the calls in
-:meth:`BulkWrites.bulk_load`: it drops the secondary indexes, lets the rows go
-in without updating them row by row, and rebuilds each index with one sort at
-the end — all inside one transaction, so an interrupted load leaves the ledger
-exactly as it was, indexes included. UNIQUE constraints stay on throughout.
+:meth:`BulkWrites.bulk_load`: it drops the secondary indexes and the report
+summaries' triggers, lets the rows go in without updating either row by row,
+rebuilds each index with one sort and the summaries with one pass at the end —
+all inside one transaction, so an interrupted load leaves the ledger exactly as
+it was, indexes and summaries included. UNIQUE constraints stay on throughout.
+Outside ``bulk_load``, bulk inserts fire the summary triggers like any write.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from console.errors import ValidationError
 from console.ledger._base import LedgerBase
 from console.ledger._checks import choice
 from console.ledger._connections import CACHE_KIB, refresh_statistics
+from console.ledger._summaries import RAW_TRIGGERS, rebuild
 
 BULK_TABLES: tuple[str, ...] = ("bills", "subscriptions", "payments", "status_events", "audit_log")
 
@@ -106,12 +109,14 @@ class BulkWrites(LedgerBase):
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
-        """One transaction for a large load, with secondary indexes rebuilt at the end.
+        """One transaction for a large load, with secondary indexes and report summaries
+        rebuilt at the end.
 
         Use it for filling a ledger, not for normal writes: other writers wait
-        until it ends, and lookups by e-mail, token or provider id are slow
-        *inside* the block (readers outside it keep seeing the old snapshot).
-        ``ANALYZE`` runs afterwards so the query planner knows the new sizes.
+        until it ends, and lookups by e-mail, token or provider id — and the
+        summaries — are stale *inside* the block (readers outside it keep seeing the
+        old snapshot). ``ANALYZE`` runs afterwards so the query planner knows the
+        new sizes.
         """
         with self.write() as conn:
             indexes = conn.execute(
@@ -119,11 +124,21 @@ class BulkWrites(LedgerBase):
                 f" AND tbl_name IN ({', '.join('?' * len(BULK_TABLES))}) ORDER BY name",
                 BULK_TABLES,
             ).fetchall()
+            triggers = conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                f" AND name IN ({', '.join('?' * len(RAW_TRIGGERS))}) ORDER BY name",
+                RAW_TRIGGERS,
+            ).fetchall()
             for name, _ in indexes:
                 conn.execute(f"DROP INDEX {name}")
+            for name, _ in triggers:
+                conn.execute(f"DROP TRIGGER {name}")
             yield
             conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
             for _, sql in indexes:
+                conn.execute(sql)
+            rebuild(conn)
+            for _, sql in triggers:
                 conn.execute(sql)
             conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         refresh_statistics(conn)

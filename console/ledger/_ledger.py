@@ -19,6 +19,7 @@ from console.ledger._refunds import Refunds
 from console.ledger._reports import Reports
 from console.ledger._sessions import IdempotencyKeys, Sessions
 from console.ledger._subscriptions import SubscriptionWrites
+from console.ledger._summaries import Progress
 
 
 class Ledger(
@@ -43,8 +44,14 @@ class Ledger(
     attempts and refunds).
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = BUSY_TIMEOUT) -> None:
-        super().__init__(path, busy_timeout=busy_timeout)
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = BUSY_TIMEOUT,
+        progress: Progress | None = None,
+    ) -> None:
+        super().__init__(path, busy_timeout=busy_timeout, progress=progress)
         self.sessions = Sessions(self)
         self.idempotency = IdempotencyKeys(self)
         self.refunds = Refunds(self)

@@ -16,9 +16,16 @@ History (migrations are frozen once released: fix forward, never edit one):
    stored them as typed and the e-mail index only serves exact matches.
 3. ``notifications``: one row per provider notification the receiver handled
    (or refused), with its verdict (:mod:`console.ledger._notifications`).
-4. ``subscriptions.last_notice_at``: the provider's own time (``updated_at``, else
+4. sign-in sessions and idempotency keys; the audit outcome ``started``.
+5. ``subscriptions.last_notice_at``: the provider's own time (``updated_at``, else
    ``last_transaction.created_at``) of the newest subscription notice applied, so a
    late notice with as many paid cycles cannot flip a newer state back.
+6. refunds: attempts, links to their charge, ``partially_refunded``.
+7. report summaries (:mod:`console.ledger._summaries`): revenue and bill outcomes per
+   UTC day and quarter-hour, kept by triggers, filled from the rows already there.
+   The fill reads every payment and bill once — the one long step so far (seconds
+   per million bills): :func:`migrate` reports it through ``progress``, and
+   ``merchant-console migrate`` and ``run`` draw it as a bar.
 
 Why the DDL is SQL text and not ``sqlite_utils.Database.create_table``: CHECK
 constraints, composite UNIQUE constraints, partial indexes and triggers cannot be
@@ -38,6 +45,7 @@ text for SQLite to use them.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,6 +54,7 @@ from pathlib import Path
 import sqlite_utils
 
 from console.errors import LedgerError, SchemaTooNew
+from console.ledger._summaries import SUMMARY_SQL, Progress, rebuild
 
 
 def one_of(column: str, *values: str) -> str:
@@ -361,9 +370,19 @@ def _v6_refunds(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+def _v7_summaries(db: sqlite_utils.Database) -> None:
+    for statement in split_statements(SUMMARY_SQL):
+        db.execute(statement)
+
+
+def _v7_fill(db: sqlite_utils.Database, progress: Progress) -> None:
+    rebuild(db.conn, progress)
+
+
 def _rebuild(db: sqlite_utils.Database, table: str, change: Callable[[str], str]) -> None:
-    """Rebuild ``table`` from its own DDL as ``change`` rewrites it, keeping rows and
-    indexes (SQLite's documented steps; :func:`migrate` runs them with foreign keys off)."""
+    """Rebuild ``table`` from its own DDL as ``change`` rewrites it, keeping rows, indexes
+    and triggers (SQLite's documented steps; :func:`migrate` runs them with foreign keys
+    off). The copy fires no trigger: the report summaries stay as they were, right."""
     conn = db.conn
     (ddl,) = conn.execute(
         "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
@@ -371,31 +390,40 @@ def _rebuild(db: sqlite_utils.Database, table: str, change: Callable[[str], str]
     new_ddl = change(ddl)
     if new_ddl == ddl:
         return  # a table without the constraint (an early hand-made file): nothing to relax
-    indexes = [
+    kept = [
         row[0]
         for row in conn.execute(
-            "SELECT sql FROM sqlite_master"
-            " WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            "SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger')"
+            " AND tbl_name = ? AND sql IS NOT NULL ORDER BY type, name",
             (table,),
         )
     ]
     columns = ", ".join(f'"{column}"' for column in db.table(table).columns_dict)
     rebuilt = f"{table}_rebuilt"
-    conn.execute(new_ddl.replace(f"CREATE TABLE {table} ", f"CREATE TABLE {rebuilt} ", 1))
+    # SQLite stores a renamed table's DDL with its name quoted: CREATE TABLE "bills" (...
+    named = re.sub(rf'^CREATE TABLE ("?){table}\1\s', f"CREATE TABLE {rebuilt} ", new_ddl, count=1)
+    if named == new_ddl:
+        raise LedgerError(f"Cannot rebuild {table}: its DDL does not start as expected.")
+    conn.execute(named)
     conn.execute(f"INSERT INTO {rebuilt} ({columns}) SELECT {columns} FROM {table}")
     conn.execute(f"DROP TABLE {table}")
     conn.execute(f"ALTER TABLE {rebuilt} RENAME TO {table}")
-    for statement in indexes:
+    for statement in kept:
         conn.execute(statement)
 
 
 @dataclass(frozen=True)
 class Migration:
-    """One forward step; applying it turns schema version ``version - 1`` into ``version``."""
+    """One forward step; applying it turns schema version ``version - 1`` into ``version``.
+
+    ``fill``, when set, runs after ``apply``: a step that reads every row (filling a new
+    table from the old ones) and reports how far it has got.
+    """
 
     version: int
     summary: str
     apply: Callable[[sqlite_utils.Database], None]
+    fill: Callable[[sqlite_utils.Database, Progress], None] | None = None
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -409,6 +437,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(5, "time of the newest subscription notice applied", _v5_last_notice_at),
     Migration(6, "refunds: attempts, links to their charge, partially_refunded", _v6_refunds),
+    Migration(7, "report summaries per UTC day and quarter-hour", _v7_summaries, _v7_fill),
 )
 
 #: The schema version this console writes.
@@ -439,8 +468,10 @@ def user_version(conn: sqlite3.Connection) -> int:
     return version
 
 
-def migrate(conn: sqlite3.Connection, path: Path) -> int:
+def migrate(conn: sqlite3.Connection, path: Path, progress: Progress | None = None) -> int:
     """Bring the file at ``path`` to :data:`SCHEMA_VERSION`; return the version found.
+
+    ``progress(what, done, total)`` is called as a long step (a ``fill``) moves.
 
     Raises:
         SchemaTooNew: the file was written by a newer console.
@@ -467,6 +498,8 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
             )
         for migration in MIGRATIONS[found:]:
             migration.apply(db)
+            if migration.fill is not None:
+                migration.fill(db, progress or _quietly)
         broken = conn.execute("PRAGMA foreign_key_check").fetchall()
         if broken:
             raise sqlite3.IntegrityError(f"{len(broken)} rows would lose what they refer to")
@@ -484,6 +517,10 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
     finally:
         conn.execute("PRAGMA foreign_keys = ON")
     return found
+
+
+def _quietly(what: str, done: int, total: int) -> None:
+    """A progress report nobody asked for."""
 
 
 def _refuse_newer(found: int, path: Path) -> None:

@@ -180,7 +180,7 @@ def test_a_v5_ledger_with_paid_bills_gains_refunds_and_keeps_every_row(tmp_path,
             )
             old.record_bill_status(bill_id, BillStatus.PAID, "successful", "webhook")
     with Ledger(path) as ledger:
-        assert ledger.schema_version == 6 == SCHEMA_VERSION
+        assert ledger.schema_version == SCHEMA_VERSION >= 6
         assert ledger.get_bill(bill_id).status == BillStatus.PAID
         assert [p.amount for p in ledger.payments_of("bill", bill_id)] == [700]
         conn = ledger.connection()
