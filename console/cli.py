@@ -1,9 +1,12 @@
-"""The ``merchant-console`` command: run | sandbox | webhooks | sync | demo | user.
+"""The ``merchant-console`` command: run | sandbox | webhooks | sync | demo | migrate | user.
 
 ``run`` is what the README's first command calls: in sandbox mode it starts the
 sandbox, then the notification receiver (when a notification URL is configured —
 always in sandbox mode), then the Streamlit console, all on loopback; it prints the
-URLs and keeps them alive until Ctrl-C, stopping all if one dies.
+URLs and keeps them alive until Ctrl-C, stopping all if one dies. Before starting
+anything it opens the ledger once itself, so a file from an older console is migrated
+here, with a progress bar, and not by the console and the receiver racing at start.
+``migrate`` does only that.
 
 Paths: every file path (``--ledger``, ``--state``, ``--secrets``, and the same settings
 from the environment or the secrets file) is made absolute here, against the folder
@@ -74,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1, help="random seed for repeatability")
     demo.add_argument("--days", type=int, default=365, help="length of the history in days")
 
+    migrate = commands.add_parser(
+        "migrate", help="bring a ledger file to this console's schema (with progress)"
+    )
+    migrate.add_argument("--ledger", help="ledger file (default: settings, data/ledger.db)")
+
     user = commands.add_parser("user", help="manage console users")
     user_commands = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
     add = user_commands.add_parser("add", help="add a user")
@@ -96,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": cmd_run,
         "sandbox": cmd_sandbox,
         "demo": cmd_demo,
+        "migrate": cmd_migrate,
         "user": cmd_user,
         "webhooks": cmd_webhooks,
         "sync": cmd_sync,
@@ -197,6 +206,35 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """``merchant-console migrate [--ledger PATH]``: an existing ledger file only."""
+    path = Path(args.ledger) if args.ledger else load_settings().ledger_path
+    if not path.is_file():
+        print(f"merchant-console migrate: there is no ledger file at {path}.", file=sys.stderr)
+        return 2
+    print(migrate_ledger(path), flush=True)
+    return 0
+
+
+def migrate_ledger(path: Path) -> str:
+    """Open (creating or migrating) the ledger at ``path`` with a progress bar on stderr;
+    a sentence saying what was done."""
+    from console.ledger import Ledger
+    from console.progress import ProgressBar
+
+    bar = ProgressBar("Updating the ledger: ")
+    try:
+        with Ledger(path, progress=bar) as ledger:
+            found, now = ledger.found_version, ledger.schema_version
+    finally:
+        bar.close()
+    if found == now:
+        return f"Ledger {path}: schema version {now}, nothing to do."
+    if found == 0:
+        return f"Ledger {path}: created (schema version {now})."
+    return f"Ledger {path}: migrated from schema version {found} to {now}."
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     env[SECRETS_ENV] = str(secrets_path(env))
@@ -207,6 +245,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Every process gets the same absolute files, whatever folder it runs in.
     env[ENV_PREFIX + "LEDGER"] = str(settings.ledger_path)
     env[ENV_PREFIX + "SANDBOX_STATE"] = str(settings.sandbox_state)
+    migrated = migrate_ledger(settings.ledger_path)  # before any child opens it
+    if "migrated" in migrated:
+        print(migrated, flush=True)
     children: list[subprocess.Popen[bytes]] = []
     # A service manager or test harness stops us with SIGTERM: make it unwind like
     # Ctrl-C so the `finally` below stops every child instead of orphaning them.

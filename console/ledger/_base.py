@@ -13,6 +13,7 @@ from console.errors import LedgerError
 from console.ledger._connections import ThreadConnections, enable_wal, refresh_statistics
 from console.ledger._errors import UnknownRecord
 from console.ledger._schema import migrate, user_version
+from console.ledger._summaries import Progress
 
 #: Default seconds a writer waits for the write lock before giving up.
 BUSY_TIMEOUT = 10.0
@@ -21,11 +22,18 @@ BUSY_TIMEOUT = 10.0
 class LedgerBase:
     """A ledger file: opened and migrated once, then used from any number of threads."""
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = BUSY_TIMEOUT) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = BUSY_TIMEOUT,
+        progress: Progress | None = None,
+    ) -> None:
         """Open (creating if needed) and migrate the ledger at ``path``.
 
         The parent directory is created when missing, so the default
-        ``data/ledger.db`` works on a fresh checkout.
+        ``data/ledger.db`` works on a fresh checkout. ``progress(what, done, total)``
+        hears how a long migration step moves (see :mod:`console.ledger._schema`).
 
         Raises:
             SchemaTooNew: the file was written by a newer console.
@@ -48,7 +56,7 @@ class LedgerBase:
         try:
             enable_wal(conn, self.path)
             #: The schema version the file had before this open migrated it.
-            self.found_version = migrate(conn, self.path)
+            self.found_version = migrate(conn, self.path, progress)
             refresh_statistics(conn)
         except BaseException:
             self._connections.close()

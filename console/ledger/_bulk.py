@@ -11,12 +11,13 @@ Speed comes from ``executemany`` over tuples in one transaction per call
 pages stay in memory. Times are raw UTC epoch milliseconds here.
 
 For a large load (the demo generator's million bills) wrap the calls in
-:meth:`BulkWrites.bulk_load`: it drops the secondary indexes and the triggers that
-keep the description search (``bills_text``) current, lets the rows go in without
-updating them row by row, and rebuilds each index with one sort and the search
-index in one pass at the end — all inside one transaction, so an interrupted load
-leaves the ledger exactly as it was, indexes included. UNIQUE constraints stay on
-throughout.
+:meth:`BulkWrites.bulk_load`: it drops the secondary indexes, the triggers that
+keep the description search (``bills_text``) current and the report summaries'
+triggers, lets the rows go in without updating any of them row by row, and rebuilds
+each index with one sort, the search index and the summaries with one pass each at
+the end — all inside one transaction, so an interrupted load leaves the ledger
+exactly as it was, indexes and summaries included. UNIQUE constraints stay on
+throughout. Outside ``bulk_load``, bulk inserts fire the triggers like any write.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from console.ledger._schema import (
     TEXT_TRIGGERS_SQL,
     split_statements,
 )
+from console.ledger._summaries import RAW_TRIGGERS, rebuild
 
 BULK_TABLES: tuple[str, ...] = ("bills", "subscriptions", "payments", "status_events", "audit_log")
 
@@ -114,12 +116,14 @@ class BulkWrites(LedgerBase):
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
-        """One transaction for a large load, with secondary indexes rebuilt at the end.
+        """One transaction for a large load, with secondary indexes and report summaries
+        rebuilt at the end.
 
         Use it for filling a ledger, not for normal writes: other writers wait
-        until it ends, and lookups by e-mail, token or provider id are slow
-        *inside* the block (readers outside it keep seeing the old snapshot).
-        ``ANALYZE`` runs afterwards so the query planner knows the new sizes.
+        until it ends, and lookups by e-mail, token or provider id — and the
+        summaries — are stale *inside* the block (readers outside it keep seeing the
+        old snapshot). ``ANALYZE`` runs afterwards so the query planner knows the
+        new sizes.
         """
         with self.write() as conn:
             indexes = conn.execute(
@@ -127,10 +131,17 @@ class BulkWrites(LedgerBase):
                 f" AND tbl_name IN ({', '.join('?' * len(BULK_TABLES))}) ORDER BY name",
                 BULK_TABLES,
             ).fetchall()
+            triggers = conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                f" AND name IN ({', '.join('?' * len(RAW_TRIGGERS))}) ORDER BY name",
+                RAW_TRIGGERS,
+            ).fetchall()
             for name, _ in indexes:
                 conn.execute(f"DROP INDEX {name}")
             for trigger in TEXT_TRIGGERS:
                 conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+            for name, _ in triggers:
+                conn.execute(f"DROP TRIGGER {name}")
             yield
             conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
             for _, sql in indexes:
@@ -138,6 +149,9 @@ class BulkWrites(LedgerBase):
             for statement in split_statements(TEXT_TRIGGERS_SQL):
                 conn.execute(statement)
             conn.execute(REBUILD_TEXT_SQL)
+            rebuild(conn)
+            for _, sql in triggers:
+                conn.execute(sql)
             conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         refresh_statistics(conn)
 

@@ -150,6 +150,22 @@ def _savepoint(handle: _Handle) -> Iterator[sqlite3.Connection]:
         handle.depth -= 1
 
 
+@contextmanager
+def read_snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """Run the block's SELECTs on one snapshot of the file (a deferred read transaction),
+    so a report made of several statements never sees half of a write. Inside a write
+    transaction the block simply joins it."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+
+
 def open_connection(path: Path, *, busy_timeout: float) -> sqlite3.Connection:
     """Open ``path`` with the ledger's settings (see the module docstring).
 

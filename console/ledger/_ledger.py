@@ -25,6 +25,7 @@ from console.ledger._reports import Reports
 from console.ledger._sessions import IdempotencyKeys, Sessions
 from console.ledger._subscription_search import SubscriptionSearch
 from console.ledger._subscriptions import SubscriptionWrites
+from console.ledger._summaries import Progress
 
 
 class Ledger(
@@ -55,8 +56,14 @@ class Ledger(
     notification log: one with its payload, filtered pages, the export's walk).
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = BUSY_TIMEOUT) -> None:
-        super().__init__(path, busy_timeout=busy_timeout)
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = BUSY_TIMEOUT,
+        progress: Progress | None = None,
+    ) -> None:
+        super().__init__(path, busy_timeout=busy_timeout, progress=progress)
         self.sessions = Sessions(self)
         self.idempotency = IdempotencyKeys(self)
         self.refunds = Refunds(self)

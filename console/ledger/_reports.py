@@ -1,6 +1,6 @@
 """The numbers the pages show: open items, revenue, outcomes, subscription counts, MRR.
 
-Every report is one SQL statement over an index; nothing loads a table into
+Every report is SQL over an index or a summary; nothing loads a table into
 Python. Money is reported per currency and never summed across currencies.
 
 Local-time buckets: :func:`~console.ledger._times.bucket_bounds` turns the range
@@ -8,15 +8,24 @@ into one ``(local start date, lo_ms, hi_ms)`` triple per local day, ISO week
 (Monday) or month, computed with zoneinfo so DST days have 23 or 25 hours. The
 triples go to SQLite as one JSON parameter.
 
-Revenue reads the covering index ``payments(currency, provider, channel, at,
-amount)``. First a loose index scan finds the (currency, provider, channel)
-series present — one index seek each, a few dozen in all. Then, for every bucket
-and series, a correlated subquery sums exactly one range of the index. A report
-reads only the index entries inside its range, once, and never sorts them (a
-plain GROUP BY over the range would sort every payment in it). The small
-per-series sums are then added up per currency and requested group in Python.
-Bill outcomes work the same way over ``bills(status, created_at)``. Empty
-buckets produce no rows; the UI fills the gaps.
+Revenue and outcomes are read from the report summaries
+(:mod:`console.ledger._summaries`: per UTC day, with running totals per
+quarter-hour, kept by triggers in the same transaction as every write). Each
+bucket is its whole quarter-hours — at most two summary rows per local day and
+series, whatever the number of payments — plus, only where a boundary is not on a
+quarter-hour mark (a historic offset such as +05:53:28, or a range starting at
+12:07), the few minutes at its edges read from the raw rows. For every
+(bucket, currency or group) one correlated subquery seeks the summary's key and
+sums its rows; the result goes back as rows, never sorted.
+
+The raw reports — the way revenue was read before the summaries existed — stay
+as private functions (:func:`raw_revenue`, :func:`raw_outcomes`): the edges use
+them, and the tests and ``bench/reports.py`` compare the summaries with them.
+Raw revenue reads the covering index ``payments(currency, provider, channel, at,
+amount)``: a loose index scan finds the (currency, provider, channel) series,
+then for every bucket and series a correlated subquery sums exactly one range of
+the index. Raw outcomes work the same way over ``bills(status, created_at)``.
+Empty buckets produce no rows; the UI fills the gaps.
 
 Decisions:
 
@@ -46,6 +55,7 @@ from fractions import Fraction
 from console.errors import ValidationError
 from console.ledger._base import LedgerBase
 from console.ledger._checks import choice
+from console.ledger._connections import read_snapshot
 from console.ledger._records import (
     BILL_KINDS,
     MrrRow,
@@ -53,6 +63,16 @@ from console.ledger._records import (
     OutcomeRow,
     RevenueRow,
     console_ref,
+)
+from console.ledger._summaries import (
+    OUTCOMES,
+    REVENUE,
+    SPANS_CTE,
+    QuarterSpan,
+    loose_distinct,
+    quarter_spans,
+    span_sum_sql,
+    spans_json,
 )
 from console.ledger._times import Bucket, bucket_bounds, from_ms, ms_or_now
 from console.status import BillStatus, SubscriptionStatus
@@ -64,12 +84,13 @@ MRR_STATUSES = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
 
 _MONTHLY_FACTOR = {"month": Fraction(1), "day": Fraction(365, 12), "hour": Fraction(8760, 12)}
 _GROUPS = ("provider", "kind")
+_GROUP_COLUMN = {None: None, "provider": "provider", "kind": "channel"}
 # MATERIALIZED: parse the JSON once, not once per index entry read.
 _BUCKETS = (
     "b(label, lo, hi) AS MATERIALIZED"
     " (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(:buckets))"
 )
-_REVENUE_SQL = (
+_RAW_REVENUE_SQL = (
     f"WITH {_BUCKETS}, s(currency, provider, channel) AS MATERIALIZED"
     " (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(:series))"
     " SELECT b.label, s.currency, s.provider, s.channel,"
@@ -78,6 +99,18 @@ _REVENUE_SQL = (
     "  AND at >= b.lo AND at < b.hi)"
     " FROM b CROSS JOIN s"
 )
+_RAW_OUTCOMES_SQL = (
+    f"WITH {_BUCKETS}, s(status) AS (SELECT value FROM json_each(:statuses))"
+    " SELECT label, status, n FROM (SELECT b.label, s.status, (SELECT count(*)"
+    " FROM bills WHERE bills.status = s.status AND created_at >= b.lo"
+    " AND created_at < b.hi) AS n FROM b CROSS JOIN s) WHERE n > 0"
+)
+_STATUSES = json.dumps([status.value for status in BillStatus])
+_STATUS_OF = {status.value: status for status in BillStatus}
+_STATUS_ORDER = {status.value: index for index, status in enumerate(BillStatus)}
+
+Series = tuple[str, str, str]  # (currency, provider, channel)
+Sums = dict[tuple[str, str, str], list[int]]  # (label, currency, group or "") -> [total, count]
 
 
 class Reports(LedgerBase):
@@ -181,23 +214,18 @@ class Reports(LedgerBase):
             raise ValidationError("group_by must be None, 'provider' or 'kind'.", field="group_by")
         bounds = bucket_bounds(bucket, tz, start, end)
         conn = self.connection()
-        series = payment_series(conn)
-        if not series:
-            return []
-        sums: dict[tuple[str, str, str], list[int]] = {}
-        rows = conn.execute(
-            _REVENUE_SQL, {"buckets": json.dumps(bounds), "series": json.dumps(series)}
-        )
-        for label, currency, provider, channel, totals in rows:
-            total, count = json.loads(totals)
-            if count:
-                group = {None: "", "provider": provider, "kind": channel}[group_by]
-                running = sums.setdefault((label, currency, group), [0, 0])
-                running[0] += total
-                running[1] += count
+        with read_snapshot(conn):
+            series = payment_series(conn)
+            if not series:
+                return []
+            spans, edges = quarter_spans(bounds)
+            sums = summary_revenue(conn, spans, series, group_by)
+            _add_sums(sums, raw_revenue(conn, edges, series, group_by))
+        starts = {label: date.fromisoformat(label) for label, _, _ in bounds}
         return [
-            RevenueRow(date.fromisoformat(label), currency, group or None, total, count)
+            RevenueRow(starts[label], currency, group or None, total, count)
             for (label, currency, group), (total, count) in sorted(sums.items())
+            if count
         ]
 
     def outcome_counts(
@@ -210,17 +238,19 @@ class Reports(LedgerBase):
     ) -> list[OutcomeRow]:
         """Bills created in each local bucket, counted by their current status."""
         bounds = bucket_bounds(bucket, tz, start, end)
-        statuses = json.dumps([status.value for status in BillStatus])
-        rows = self.connection().execute(
-            f"WITH {_BUCKETS}, s(status) AS (SELECT value FROM json_each(:statuses))"
-            " SELECT label, status, n FROM (SELECT b.label, s.status, (SELECT count(*)"
-            " FROM bills WHERE bills.status = s.status AND created_at >= b.lo"
-            " AND created_at < b.hi) AS n FROM b CROSS JOIN s) WHERE n > 0",
-            {"buckets": json.dumps(bounds), "statuses": statuses},
-        )
+        conn = self.connection()
+        with read_snapshot(conn):
+            spans, edges = quarter_spans(bounds)
+            counts = summary_outcomes(conn, spans)
+            for key, count in raw_outcomes(conn, edges).items():
+                counts[key] = counts.get(key, 0) + count
+        starts = {label: date.fromisoformat(label) for label, _, _ in bounds}
         return [
-            OutcomeRow(date.fromisoformat(label), BillStatus(status), count)
-            for label, status, count in rows
+            OutcomeRow(starts[label], _STATUS_OF[status], count)
+            for (label, status), count in sorted(
+                counts.items(), key=lambda item: (item[0][0], _STATUS_ORDER[item[0][1]])
+            )
+            if count
         ]
 
     def subscription_counts(self) -> dict[SubscriptionStatus, int]:
@@ -252,31 +282,113 @@ class Reports(LedgerBase):
         ]
 
 
-def payment_series(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
-    """The (currency, provider, channel) combinations in payments, by loose index scan.
+def payment_series(conn: sqlite3.Connection) -> list[Series]:
+    """The (currency, provider, channel) combinations in payments, by loose index scan
+    (one seek per combination, not a scan of the table)."""
+    return [
+        (currency, provider, channel)
+        for currency, provider, channel in loose_distinct(
+            conn, "payments", ("currency", "provider", "channel")
+        )
+    ]
 
-    Each step asks the index for the smallest value after the current one, so the
-    cost is one seek per combination, not a scan of the table.
-    """
 
-    def next_value(column: str, where: str, *params: str) -> str | None:
-        sql = f"SELECT min({column}) FROM payments WHERE {where} AND {column} > ?"
-        found: str | None = conn.execute(sql, params).fetchone()[0]
-        return found
+def summary_revenue(
+    conn: sqlite3.Connection, spans: list[QuarterSpan], series: list[Series], group_by: str | None
+) -> Sums:
+    """Net amount and count per (span, currency, group) from ``revenue_days``."""
+    if not spans:
+        return {}
+    column = _GROUP_COLUMN[group_by]
+    groups = sorted({(currency, _group(group_by, p, c)) for currency, p, c in series})
+    match = "" if column is None else f" AND r.{column} = g.grp"
+    amount = span_sum_sql(REVENUE, "amount", spans)
+    payments = span_sum_sql(REVENUE, "payments", spans)
+    # One JSON document back, not a row per (span, group): decoding it is a fraction of
+    # fetching ~2,000 rows one by one. Each subquery writes its own entry.
+    (document,) = conn.execute(
+        f"WITH {SPANS_CTE}, g(currency, grp) AS MATERIALIZED"
+        " (SELECT value ->> 0, value ->> 1 FROM json_each(:groups))"
+        " SELECT '[' || group_concat((SELECT json_array(b.label, g.currency, g.grp,"
+        f" {amount}, {payments}) FROM revenue_days r WHERE r.currency = g.currency"
+        f" AND r.day BETWEEN b.d1 AND b.d2{match}), ',') || ']' FROM b CROSS JOIN g",
+        {"spans": json.dumps(spans_json(spans)), "groups": json.dumps(groups)},
+    ).fetchone()
+    return {
+        (label, currency, group or ""): [total, count]
+        for label, currency, group, total, count in json.loads(document)
+        if count
+    }
 
-    series = []
-    currency = next_value("currency", "1", "")
-    while currency is not None:
-        provider = next_value("provider", "currency = ?", currency, "")
-        while provider is not None:
-            where = "currency = ? AND provider = ?"
-            channel = next_value("channel", where, currency, provider, "")
-            while channel is not None:
-                series.append((currency, provider, channel))
-                channel = next_value("channel", where, currency, provider, channel)
-            provider = next_value("provider", "currency = ?", currency, provider)
-        currency = next_value("currency", "1", currency)
-    return series
+
+def raw_revenue(
+    conn: sqlite3.Connection,
+    bounds: list[tuple[str, int, int]],
+    series: list[Series],
+    group_by: str | None,
+) -> Sums:
+    """The same sums read from every payment in ``bounds`` (labels may repeat)."""
+    if not bounds:
+        return {}
+    sums: Sums = {}
+    rows = conn.execute(
+        _RAW_REVENUE_SQL, {"buckets": json.dumps(bounds), "series": json.dumps(series)}
+    )
+    for label, currency, provider, channel, totals in rows:
+        total, count = json.loads(totals)
+        if count:
+            _add(sums, (label, currency, _group(group_by, provider, channel)), total, count)
+    return sums
+
+
+def summary_outcomes(
+    conn: sqlite3.Connection, spans: list[QuarterSpan]
+) -> dict[tuple[str, str], int]:
+    """Bills per (span, current status) from ``outcome_days``."""
+    if not spans:
+        return {}
+    # Only the statuses the ledger has, found by a loose index scan of the summary's key:
+    # every status it lacks would cost a subquery per bucket (365 for a year by day).
+    present = [status for (status,) in loose_distinct(conn, OUTCOMES.table, ("status",))]
+    if not present:  # no bill yet
+        return {}
+    bills = span_sum_sql(OUTCOMES, "bills", spans)
+    (document,) = conn.execute(
+        f"WITH {SPANS_CTE}, s(status) AS (SELECT value FROM json_each(:statuses))"
+        " SELECT '[' || group_concat((SELECT json_array(b.label, s.status,"
+        f" {bills}) FROM outcome_days r WHERE r.status = s.status"
+        " AND r.day BETWEEN b.d1 AND b.d2), ',') || ']' FROM b CROSS JOIN s",
+        {"spans": json.dumps(spans_json(spans)), "statuses": json.dumps(present)},
+    ).fetchone()
+    return {(label, status): count for label, status, count in json.loads(document) if count}
+
+
+def raw_outcomes(
+    conn: sqlite3.Connection, bounds: list[tuple[str, int, int]]
+) -> dict[tuple[str, str], int]:
+    """The same counts read from every bill created in ``bounds`` (labels may repeat)."""
+    counts: dict[tuple[str, str], int] = {}
+    if not bounds:
+        return counts
+    rows = conn.execute(_RAW_OUTCOMES_SQL, {"buckets": json.dumps(bounds), "statuses": _STATUSES})
+    for label, status, count in rows:
+        counts[(label, status)] = counts.get((label, status), 0) + count
+    return counts
+
+
+def _group(group_by: str | None, provider: str, channel: str) -> str:
+    return {None: "", "provider": provider, "kind": channel}[group_by]
+
+
+def _add(sums: Sums, key: tuple[str, str, str], total: int, count: int) -> None:
+    running = sums.setdefault(key, [0, 0])
+    running[0] += total
+    running[1] += count
+
+
+def _add_sums(sums: Sums, more: Sums) -> None:
+    for key, (total, count) in more.items():
+        _add(sums, key, total, count)
 
 
 def _open_item(row: sqlite3.Row, now: int) -> OpenItem:

@@ -33,10 +33,14 @@ History (migrations are frozen once released: fix forward, never edit one):
     ``bills_text``, an FTS5 index of descriptions (external content: the text stays in
     ``bills``) kept by triggers, with ``bills_text_terms`` (its vocabulary) to tell a
     rare word from a common one.
-
 11. ``notifications.payload`` (the body, masked), ``replay_of`` and ``actor`` (an admin's
     replay names the row it re-ran and who asked), and indexes for the notification
     log's filters (:mod:`console.ledger._notification_log`).
+12. Report summaries (:mod:`console.ledger._summaries`): revenue and bill outcomes per
+    UTC day and quarter-hour, kept by triggers, filled from the rows already there.
+    The fill reads every payment and bill once — the one long step so far (seconds
+    per million bills): :func:`migrate` reports it through ``progress``, and
+    ``merchant-console migrate`` and ``run`` draw it as a bar.
 
 Why the DDL is SQL text and not ``sqlite_utils.Database.create_table``: CHECK
 constraints, composite UNIQUE constraints, partial indexes and triggers cannot be
@@ -65,6 +69,7 @@ from pathlib import Path
 import sqlite_utils
 
 from console.errors import LedgerError, SchemaTooNew
+from console.ledger._summaries import SUMMARY_SQL, Progress, rebuild
 
 
 def one_of(column: str, *values: str) -> str:
@@ -483,10 +488,20 @@ def _notification_payloads(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+def _report_summaries(db: sqlite_utils.Database) -> None:
+    for statement in split_statements(SUMMARY_SQL):
+        db.execute(statement)
+
+
+def _fill_summaries(db: sqlite_utils.Database, progress: Progress) -> None:
+    rebuild(db.conn, progress)
+
+
 def _rebuild(db: sqlite_utils.Database, table: str, change: Callable[[str], str]) -> None:
     """Rebuild ``table`` from its own DDL as ``change`` rewrites it, keeping rows, indexes
     and triggers (SQLite's documented steps; :func:`migrate` runs them with foreign keys
-    off). Row ids are kept, so an FTS index with this table as its content stays true."""
+    off). Row ids are kept, so an FTS index with this table as its content stays true;
+    the copy fires no trigger, so the report summaries stay as they were, right."""
     conn = db.conn
     (ddl,) = conn.execute(
         "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
@@ -494,7 +509,7 @@ def _rebuild(db: sqlite_utils.Database, table: str, change: Callable[[str], str]
     new_ddl = change(ddl)
     if new_ddl == ddl:
         return  # a table without the constraint (an early hand-made file): nothing to relax
-    indexes = [
+    kept = [
         row[0]
         for row in conn.execute(
             "SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger')"
@@ -504,25 +519,30 @@ def _rebuild(db: sqlite_utils.Database, table: str, change: Callable[[str], str]
     ]
     columns = ", ".join(f'"{column}"' for column in db.table(table).columns_dict)
     rebuilt = f"{table}_rebuilt"
-    # After an ALTER TABLE ... RENAME (a rebuild's last step) SQLite keeps the DDL as
-    # CREATE TABLE "bills": the name is matched quoted or not.
-    conn.execute(
-        re.sub(rf'^CREATE TABLE ("?){table}\1 ', f"CREATE TABLE {rebuilt} ", new_ddl, count=1)
-    )
+    # SQLite stores a renamed table's DDL with its name quoted: CREATE TABLE "bills" (...
+    named = re.sub(rf'^CREATE TABLE ("?){table}\1\s', f"CREATE TABLE {rebuilt} ", new_ddl, count=1)
+    if named == new_ddl:
+        raise LedgerError(f"Cannot rebuild {table}: its DDL does not start as expected.")
+    conn.execute(named)
     conn.execute(f"INSERT INTO {rebuilt} ({columns}) SELECT {columns} FROM {table}")
     conn.execute(f"DROP TABLE {table}")
     conn.execute(f"ALTER TABLE {rebuilt} RENAME TO {table}")
-    for statement in indexes:
+    for statement in kept:
         conn.execute(statement)
 
 
 @dataclass(frozen=True)
 class Migration:
-    """One forward step; applying it turns schema version ``version - 1`` into ``version``."""
+    """One forward step; applying it turns schema version ``version - 1`` into ``version``.
+
+    ``fill``, when set, runs after ``apply``: a step that reads every row (filling a new
+    table from the old ones) and reports how far it has got.
+    """
 
     version: int
     summary: str
     apply: Callable[[sqlite_utils.Database], None]
+    fill: Callable[[sqlite_utils.Database, Progress], None] | None = None
 
 
 _EXPLORER_SQL = """
@@ -594,6 +614,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         10, "payments explorer: time and amount indexes, description search", _explorer_indexes
     ),
     Migration(11, "notification payloads (masked) and replays", _notification_payloads),
+    Migration(
+        12, "report summaries per UTC day and quarter-hour", _report_summaries, _fill_summaries
+    ),
 )
 
 #: The schema version this console writes.
@@ -624,8 +647,10 @@ def user_version(conn: sqlite3.Connection) -> int:
     return version
 
 
-def migrate(conn: sqlite3.Connection, path: Path) -> int:
+def migrate(conn: sqlite3.Connection, path: Path, progress: Progress | None = None) -> int:
     """Bring the file at ``path`` to :data:`SCHEMA_VERSION`; return the version found.
+
+    ``progress(what, done, total)`` is called as a long step (a ``fill``) moves.
 
     Raises:
         SchemaTooNew: the file was written by a newer console.
@@ -652,6 +677,8 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
             )
         for migration in MIGRATIONS[found:]:
             migration.apply(db)
+            if migration.fill is not None:
+                migration.fill(db, progress or _quietly)
         broken = conn.execute("PRAGMA foreign_key_check").fetchall()
         if broken:
             raise sqlite3.IntegrityError(f"{len(broken)} rows would lose what they refer to")
@@ -669,6 +696,10 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
     finally:
         conn.execute("PRAGMA foreign_keys = ON")
     return found
+
+
+def _quietly(what: str, done: int, total: int) -> None:
+    """A progress report nobody asked for."""
 
 
 def _refuse_newer(found: int, path: Path) -> None:

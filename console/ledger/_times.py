@@ -152,9 +152,10 @@ def bucket_bounds(
     first_local = start.astimezone(tz).date() if isinstance(start, datetime) else _day(start)
     day = bucket_floor(first_local, bucket)
     bounds: list[tuple[str, int, int]] = []
+    bucket_lo = local_midnight_ms(day, tz)
     while True:
         following = next_bucket(day, bucket)
-        bucket_lo, bucket_hi = local_midnight_ms(day, tz), local_midnight_ms(following, tz)
+        bucket_hi = local_midnight_ms(following, tz)
         if max(lo, bucket_lo) < min(hi, bucket_hi):
             bounds.append((day.isoformat(), max(lo, bucket_lo), min(hi, bucket_hi)))
         if bucket_hi >= hi:
@@ -164,7 +165,7 @@ def bucket_bounds(
                 f"The range holds more than {MAX_BUCKETS} {bucket}s; choose a larger bucket.",
                 field="bucket",
             )
-        day = following
+        day, bucket_lo = following, bucket_hi
 
 
 def _day(value: object) -> date:

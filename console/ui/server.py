@@ -24,6 +24,7 @@ from starlette.middleware import Middleware
 from console.config import Settings, check_users_for_console, load_settings
 from console.errors import ConfigError, ConsoleError
 from console.ledger import Ledger
+from console.progress import ProgressBar
 from console.sessions import Authority, Directory
 from console.ui.registry import ENTRY_SCRIPT
 from console.web import SessionGate, download_routes, is_loopback, signin_routes
@@ -44,8 +45,17 @@ STREAMLIT_OPTIONS: dict[str, Any] = {
 
 
 def build_app(settings: Settings) -> st.App:
-    """Streamlit's ASGI app for the entry script, with the sign-in routes and the gate."""
-    authority = Authority(Ledger(settings.ledger_path), Directory(settings.secrets_path))
+    """Streamlit's ASGI app for the entry script, with the sign-in routes and the gate.
+
+    The ledger is opened here, before the server listens: a file from an older console
+    is migrated now, its progress drawn on stderr (``run`` has usually done it already).
+    """
+    bar = ProgressBar("Updating the ledger: ")
+    try:
+        ledger = Ledger(settings.ledger_path, progress=bar)
+    finally:
+        bar.close()
+    authority = Authority(ledger, Directory(settings.secrets_path))
     secrets = {"auth": settings.sso.streamlit_auth} if settings.sso else None
     return st.App(
         str(ENTRY_SCRIPT),

@@ -22,6 +22,7 @@ from console.billing import Billing
 from console.config import Settings, load_settings
 from console.ledger import Ledger
 from console.providers import BepaidClient, BeyagClient, PaytureClient, RetryPolicy
+from tests.support.summaries import assert_summaries_match_raw
 
 NO_FILE = "/nonexistent/secrets.toml"
 CLOSED_PORT_URL = "http://127.0.0.1:9"  # notifications go nowhere (nothing listens on port 9)
@@ -172,6 +173,9 @@ def open_desk(
     with httpx.Client(base_url=url, timeout=10, verify=_TLS) as admin:
         try:
             yield Desk(url, settings, ledger, billing, clock, admin, bepaid, beyag, payture)
+            # Whatever the test did through billing, the receiver, imports or refunds, the
+            # report summaries the triggers kept say what the raw rows say.
+            assert_summaries_match_raw(ledger)
         finally:
             for client in (bepaid, beyag, payture):
                 client.close()

@@ -19,7 +19,7 @@ def run_cli(*args, env=None):
 def test_help_lists_every_stable_subcommand():
     result = run_cli("--help")
     assert result.returncode == 0
-    for name in ("run", "sandbox", "webhooks", "sync", "demo", "user"):
+    for name in ("run", "sandbox", "webhooks", "sync", "demo", "migrate", "user"):
         assert name in result.stdout
 
 
@@ -69,3 +69,98 @@ def test_user_add_writes_a_hash_never_the_password(tmp_path):
     text = secrets.read_text()
     assert "[users.ann]" in text and 'role = "support"' in text and "scrypt$" in text
     assert "correct horse battery" not in text + result.stdout + result.stderr
+
+
+def _v6_ledger(path, monkeypatch):
+    """A ledger an older console (schema 6) wrote: a paid bill, a pending one."""
+    from datetime import UTC, datetime
+
+    from console.ledger import Ledger, NewBill, _schema
+
+    with monkeypatch.context() as patch:
+        patch.setattr(_schema, "MIGRATIONS", _schema.MIGRATIONS[:6])
+        patch.setattr(_schema, "SCHEMA_VERSION", 6)
+        with Ledger(path) as old:
+            for number in range(3):
+                bill = old.create_bill(
+                    NewBill(
+                        provider="bepaid",
+                        kind="card_link",
+                        tracking_id=f"o-{number}",
+                        amount=500,
+                        currency="EUR",
+                    )
+                )
+            old.record_payment(
+                provider="bepaid",
+                provider_txn_id="t-1",
+                amount=500,
+                currency="EUR",
+                at=datetime(2026, 5, 1, tzinfo=UTC),
+                bill_id=bill,
+            )
+
+
+def test_migrate_brings_an_older_ledger_up_to_date_and_shows_its_progress(tmp_path, monkeypatch):
+    from console.ledger import SCHEMA_VERSION
+
+    ledger = tmp_path / "old.db"
+    _v6_ledger(ledger, monkeypatch)
+    result = run_cli("migrate", "--ledger", str(ledger))
+    assert result.returncode == 0, result.stderr
+    assert f"migrated from schema version 6 to {SCHEMA_VERSION}" in result.stdout
+    # Not a terminal here: the step is named, then one line says how it ended.
+    assert "Updating the ledger: report summaries" in result.stderr
+    assert "report summaries: 4 rows in" in result.stderr  # 3 bills + 1 payment
+    again = run_cli("migrate", "--ledger", str(ledger))
+    assert again.returncode == 0 and "nothing to do" in again.stdout
+    assert again.stderr == ""
+
+
+def test_migrate_refuses_a_file_that_is_not_there(tmp_path):
+    result = run_cli("migrate", "--ledger", str(tmp_path / "typo.db"))
+    assert result.returncode == 2
+    assert "there is no ledger file at" in result.stderr
+    assert not (tmp_path / "typo.db").exists()
+
+
+def test_run_migrates_the_ledger_before_it_starts_anything(tmp_path, monkeypatch):
+    """The console and the receiver must not both find an old file and race to migrate it."""
+    from console import cli
+    from console.errors import ConsoleError
+    from console.ledger import SCHEMA_VERSION, Ledger
+
+    ledger = tmp_path / "old.db"
+    _v6_ledger(ledger, monkeypatch)
+    monkeypatch.setenv("MERCHANT_CONSOLE_SECRETS", str(tmp_path / "none.toml"))
+    started = []
+
+    def first_child(settings, env):
+        with Ledger(settings.ledger_path) as seen:
+            started.append(seen.found_version)
+        raise ConsoleError("stop here")
+
+    monkeypatch.setattr(cli, "_start_sandbox", first_child)
+    assert cli.main(["run", "--ledger", str(ledger)]) == 1
+    assert started == [SCHEMA_VERSION]  # already migrated when the first child would start
+
+
+def test_the_progress_bar_draws_on_a_terminal_and_ends_with_a_line():
+    import io
+
+    from console.progress import ProgressBar
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen = Terminal()
+    bar = ProgressBar("Updating the ledger: ", file=screen)
+    bar("nothing", 0, 0)  # a new ledger: nothing to read, nothing drawn
+    for done in (0, 250, 1000, 1000):
+        bar("report summaries", done, 1000)
+    bar.close()
+    text = screen.getvalue()
+    assert "nothing" not in text
+    assert "25%" in text and "100%" in text
+    assert text.count("report summaries: 1,000 rows in") == 1

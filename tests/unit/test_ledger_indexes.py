@@ -3,14 +3,19 @@ statements the ledger really runs (captured with a trace callback)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from console.ledger import Ledger, NewBill
 
 T0 = 1_767_225_600_000
-INDEX_HITS = ("USING INDEX", "USING COVERING INDEX", "USING INTEGER PRIMARY KEY")
+INDEX_HITS = (
+    "USING INDEX",
+    "USING COVERING INDEX",
+    "USING INTEGER PRIMARY KEY",
+    "USING PRIMARY KEY",  # a WITHOUT ROWID table's key (the report summaries)
+)
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +34,14 @@ def ledger(tmp_path_factory):
             )
         )
         ledger.attach_provider_ids(bill, provider_id="uid-1", token="tok-1")
+        ledger.record_payment(
+            provider="bepaid",
+            provider_txn_id="uid-1",
+            amount=1,
+            currency="EUR",
+            at=datetime(2026, 1, 10, tzinfo=UTC),
+            bill_id=bill,
+        )
         columns = (
             "provider",
             "kind",
@@ -58,8 +71,16 @@ def ledger(tmp_path_factory):
             )
             for i in range(3000)
         ]
+        paid = [  # the paid old bills' payments (bill ids follow the first bill's)
+            (bill + 1 + i, None, "bepaid", f"u{i}", "charge", "card_link", 100, "EUR", T0 + i, 0)
+            for i in range(3000)
+            if i % 50
+        ]
+        payment_columns = ("bill_id", "subscription_id", "provider", "provider_txn_id", "kind")
+        payment_columns += ("channel", "amount", "currency", "at", "demo")
         with ledger.bulk_load():
             ledger.bulk_insert("bills", rows, columns=columns)
+            ledger.bulk_insert("payments", paid, columns=payment_columns)
     with Ledger(path) as ledger:
         yield ledger
 
@@ -149,6 +170,32 @@ def test_lookup_never_scans(ledger, query):
 )
 def test_reads_are_index_searches(ledger, name, call, table):
     assert_index_searches(plans_of(ledger, lambda: call(ledger)), table)
+
+
+@pytest.mark.parametrize(
+    ("call", "key"),
+    [
+        (
+            lambda ledger: ledger.revenue(
+                "day", "Asia/Kathmandu", start=date(2026, 1, 1), end=date(2026, 3, 1)
+            ),
+            "(currency=? AND day>? AND day<?)",
+        ),
+        (
+            lambda ledger: ledger.outcome_counts(
+                "month", "America/New_York", start=date(2026, 1, 1), end=date(2026, 3, 1)
+            ),
+            "(status=? AND day>? AND day<?)",
+        ),
+    ],
+)
+def test_reports_seek_the_summaries_by_key_and_never_scan_them(ledger, call, key):
+    """Each (bucket, currency or status) is one key range of a summary table (alias r)."""
+    plans = ["\n".join(plan) for plan in plans_of(ledger, lambda: call(ledger))]
+    summary = [plan for plan in plans if "SEARCH r " in plan]
+    assert summary, plans
+    assert all(f"SEARCH r USING PRIMARY KEY {key}" in plan for plan in summary), summary
+    assert not any("SCAN r" in plan for plan in plans), plans
 
 
 def test_open_items_read_only_the_small_partial_index(ledger):

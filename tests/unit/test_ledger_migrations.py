@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlite_utils
@@ -11,6 +11,12 @@ import sqlite_utils
 from console.errors import LedgerError
 from console.ledger import SCHEMA_VERSION, Ledger, NewBill, PaymentFilter, _schema
 from console.status import BillStatus
+from tests.support.summaries import (
+    assert_summaries_match_raw,
+    outcome_counts,
+    raw_outcome_counts,
+    raw_revenue_rows,
+)
 
 # The shape an older console wrote: no demo flags, no audit origin, and e-mails
 # stored as the customer typed them. Written out here, not taken from the code,
@@ -387,3 +393,75 @@ def test_notifications_recorded_before_payloads_were_kept_gain_the_columns_empty
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         indexes = {r[1] for r in conn.execute("PRAGMA index_list(notifications)")}
         assert {"notifications_provider", "notifications_provider_object"} <= indexes
+
+
+def test_a_v6_ledger_gains_report_summaries_equal_to_its_rows_with_progress(tmp_path, monkeypatch):
+    """Version 12 creates the summaries and fills them from the payments and bills already
+    there, reporting how far it has got; reports then give the raw answers."""
+    path = tmp_path / "v6.db"
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    with monkeypatch.context() as patch:
+        patch.setattr(_schema, "MIGRATIONS", _schema.MIGRATIONS[:6])
+        patch.setattr(_schema, "SCHEMA_VERSION", 6)
+        with Ledger(path) as old:
+            for number in range(40):
+                at = start + timedelta(hours=37 * number, minutes=number)
+                bill_id = old.create_bill(
+                    NewBill(
+                        provider="bepaid",
+                        kind="card_link",
+                        tracking_id=f"o-{number}",
+                        amount=100 + number,
+                        currency=("EUR", "BYN")[number % 2],
+                        status=BillStatus.PENDING,
+                        at=at,
+                    )
+                )
+                if number % 3:
+                    old.record_bill_status(bill_id, BillStatus.FAILED, None, "poll", at=at)
+                    continue
+                old.record_payment(
+                    provider="bepaid",
+                    provider_txn_id=f"t-{number}",
+                    amount=100 + number,
+                    currency=("EUR", "BYN")[number % 2],
+                    at=at + timedelta(minutes=5),
+                    bill_id=bill_id,
+                )
+                old.record_bill_status(bill_id, BillStatus.PAID, None, "poll", at=at)
+                if number % 2 == 0:
+                    charge = old.payments_of("bill", bill_id)[0]
+                    attempt = old.refunds.start(charge, 50, "asked", actor="olga")
+                    old.refunds.succeed(
+                        attempt, provider_uid=f"r-{number}", native_status=None, at=at
+                    )
+            assert old.schema_version == 6
+            assert "revenue_days" not in {
+                row[0] for row in old.connection().execute("SELECT name FROM sqlite_master")
+            }
+    heard: list[tuple[str, int, int]] = []
+    with Ledger(path, progress=lambda what, done, total: heard.append((what, done, total))) as new:
+        assert (new.found_version, new.schema_version) == (6, SCHEMA_VERSION)
+        assert_summaries_match_raw(new)
+        rows = new.connection().execute(
+            "SELECT (SELECT count(*) FROM payments) + (SELECT count(*) FROM bills)"
+        )
+        raw_rows = rows.fetchone()[0]
+        for tz in ("Europe/Minsk", "Asia/Kathmandu"):
+            for bucket in ("day", "week"):
+                window = {"start": date(2026, 3, 1), "end": date(2026, 6, 1)}
+                assert new.revenue(bucket, tz, **window) == raw_revenue_rows(
+                    new, bucket, tz, **window
+                )
+                assert outcome_counts(new, bucket, tz, **window) == raw_outcome_counts(
+                    new, bucket, tz, **window
+                )
+    assert heard, "the fill reported no progress"
+    assert {what for what, _, _ in heard} == {"report summaries"}
+    assert {total for _, _, total in heard} == {raw_rows}
+    done = [done for _, done, _ in heard]
+    assert done == sorted(done) and done[-1] == raw_rows
+    reports = len(heard)
+    with Ledger(path, progress=lambda *report: heard.append(report)):
+        pass
+    assert len(heard) == reports  # an up-to-date file migrates nothing, reports nothing

@@ -111,6 +111,21 @@ def test_outcome_counts_bucket_bills_by_local_creation_day(ledger):
     ]
 
 
+def test_a_new_ledger_has_no_outcomes_and_no_revenue(ledger):
+    year = {"start": date(2026, 1, 1), "end": date(2027, 1, 1)}
+    assert ledger.outcome_counts("day", "Asia/Kathmandu", **year) == []
+    assert ledger.revenue("day", "Asia/Kathmandu", **year) == []
+
+
+def test_a_status_every_bill_has_left_is_not_reported(ledger):
+    """Summary rows that drop to zero stay in the table; they must not show as zeros."""
+    first, second = bill(ledger, 1, B.PENDING), bill(ledger, 2, B.PENDING)
+    for bill_id in (first, second):
+        ledger.record_bill_status(bill_id, B.PAID, None, "poll", at=T0)
+    rows = ledger.outcome_counts("day", "UTC", start=date(2026, 4, 1), end=date(2026, 4, 2))
+    assert rows == [OutcomeRow(date(2026, 4, 1), B.PAID, 2)]
+
+
 def test_subscription_counts_include_every_status(ledger):
     for number, status in enumerate([S.ACTIVE, S.ACTIVE, S.TRIAL, S.CANCELED, S.CREATING]):
         subscription(ledger, number, status)
