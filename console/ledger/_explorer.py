@@ -28,12 +28,18 @@ Decisions:
   beginnings (``book`` finds *Booking*), numbers match whole (``123`` finds *Order
   #123*, not *#1234*), in any case and with accents ignored. Descriptions are searched
   through the SQLite FTS5 index ``bills_text``, kept by triggers
-  (:mod:`console.ledger._schema`, version 7): a ``LIKE '%word%'`` must read every
+  (:mod:`console.ledger._schema`, version 10): a ``LIKE '%word%'`` must read every
   description in the period — a year of a million bills is a second — where the
   index reads only the matching ones. Ids use their B-tree indexes.
-* **Totals** are counted one currency at a time, each an index search for that
-  currency's rows, so nothing is sorted to group them and an amount range seeks
-  its own currency's amounts.
+* **Totals** of a filter on period, statuses, provider, kind and currency are read
+  from the report summaries (``outcome_days``: bills per UTC day and quarter-hour by
+  status, provider, kind and currency, with their amounts added up — see
+  :mod:`console.ledger._summaries`), so they cost the same on 10,000 and 10,000,000
+  bills; the minutes of a period that do not start or end on a quarter-hour mark are
+  counted from the bills. With an amount range, an e-mail or text they are counted
+  from the bills: one currency at a time, each an index search for that currency's
+  rows (nothing sorted to group them; an amount range seeks its own currency's
+  amounts), or the e-mail's or text's matches grouped.
 * **The export's snapshot.** :meth:`Explorer.rows` returns only bills that existed
   when it started (``id <= max(id)`` then); sort keys never change after a bill is
   written, so a chunk boundary can neither repeat nor skip a row.

@@ -21,8 +21,10 @@ where A(d, p) is the running total of day d's first p quarter-hours.
 
 * ``revenue_days`` — (currency, UTC day, provider, channel): net amount and count
   of payments (charges and refunds, refunds negative), integers in minor units.
-* ``outcome_days`` — (status, UTC day of creation, provider, kind): how many bills
-  created then are in that status now (the cohort view of ``outcome_counts``).
+* ``outcome_days`` — (status, UTC day of creation, provider, kind, currency): how
+  many bills created then are in that status now, and their amounts added up (the
+  cohort view of ``outcome_counts``, and the Payments page's count and sums per
+  currency of a filter on period, status, provider, kind and currency).
 
 Decision: SQLite triggers, not explicit writes in the ledger's write methods. Rows
 reach ``payments`` and ``bills`` through record_payment, the refund path (which
@@ -127,13 +129,13 @@ REVENUE = Summary(
 OUTCOMES = Summary(
     table="outcome_days",
     changes="outcome_changes",
-    key=("status", "day", "provider", "kind"),
-    totals=(("bills", "n"),),
+    key=("status", "day", "provider", "kind", "currency"),
+    totals=(("bills", "n"), ("amount", "m")),
     source="bills",
     time="created_at",
-    indexed=("status",),  # bills_status_created
-    grouped=("provider", "kind"),
-    adds=("1",),
+    indexed=("status",),  # bills_status_created (which carries the other columns)
+    grouped=("provider", "kind", "currency"),
+    adds=("1", "amount"),
 )
 SUMMARIES = (REVENUE, OUTCOMES)
 
@@ -282,6 +284,7 @@ def _rebuilt_rows(
     window = REBUILD_WINDOW_DAYS * DAY_MS
     width = len(summary.totals)
     named = len(summary.grouped)
+    counted = summary.adds.index("1")  # the total that counts raw rows
     for indexed in loose_distinct(conn, summary.source, summary.indexed):
         lo, hi = conn.execute(span, indexed).fetchone()
         start = lo - lo % DAY_MS
@@ -295,7 +298,7 @@ def _rebuilt_rows(
                 base = rest // QUARTER_MS * width
                 for index, value in enumerate(values):
                     cells[base + index] += value
-                read += values[-1]
+                read += values[counted]
             rows = [_day_row(summary, (*indexed, *key), cells) for key, cells in days.items()]
             yield read, rows
             start += window

@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from console.cli import build_parser
 
 
@@ -50,6 +52,16 @@ def test_demo_refusal_is_a_message_not_a_traceback(tmp_path):
     assert again.returncode == 1
     assert "only fills an empty ledger" in again.stderr
     assert "Traceback" not in again.stderr
+
+
+@pytest.mark.parametrize("bills", ["0", "20000001"])
+def test_a_demo_size_out_of_range_is_a_message_and_writes_nothing(tmp_path, bills):
+    ledger = tmp_path / "demo.db"
+    result = run_cli("demo", "--ledger", str(ledger), "--bills", bills)
+    assert result.returncode == 1
+    assert "--bills must be between 1 and 20,000,000" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not ledger.exists()  # checked before the ledger is opened
 
 
 def test_bad_option_value_is_refused():

@@ -1,5 +1,6 @@
-"""Property: for random bills, payments, refunds and status changes, revenue and outcome
-counts read from the summaries equal the raw queries' answers — in zones with 30- and
+"""Property: for random bills, payments, refunds and status changes, revenue, outcome
+counts and the Payments page's count and sums per currency read from the summaries
+equal the raw queries' answers — in zones with 30- and
 45-minute offsets, half-hour DST, DST that stopped, and for days, weeks and months."""
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from console.ledger import Ledger, NewBill
+from console.ledger import Ledger, NewBill, PaymentFilter
 from console.ledger._summaries import QUARTER_MS
 from console.status import BillStatus
+from console.vocabulary import BillKind, Provider
 from tests.support.summaries import (
     assert_summaries_match_raw,
     outcome_counts,
@@ -173,3 +175,77 @@ def test_summary_reports_equal_the_raw_reports(history, data):
             assert outcome_counts(ledger, bucket, zone, start=start, end=end) == (
                 raw_outcome_counts(ledger, bucket, zone, start=start, end=end)
             )
+
+
+def _raw_totals(ledger: Ledger, where: PaymentFilter) -> list[tuple[str, int, int]]:
+    """The Payments page's count and sum per currency, from every bill (the baseline)."""
+    conditions, params = ["1"], {}
+    if where.start is not None:
+        conditions.append("created_at >= :lo")
+        params["lo"] = _ms(where.start)
+    if where.end is not None:
+        conditions.append("created_at < :hi")
+        params["hi"] = _ms(where.end)
+    if where.statuses:
+        conditions.append(f"status IN ({', '.join(repr(s.value) for s in where.statuses)})")
+    for name in ("provider", "kind", "currency"):
+        if getattr(where, name) is not None:
+            conditions.append(f"{name} = :{name}")
+            params[name] = str(getattr(where, name))
+    rows = ledger.connection().execute(
+        "SELECT currency, count(*), sum(amount) FROM bills NOT INDEXED"
+        f" WHERE {' AND '.join(conditions)} GROUP BY currency ORDER BY currency",
+        params,
+    )
+    return [tuple(row) for row in rows]
+
+
+@st.composite
+def payment_filters(draw, epoch, times):
+    """What a person can pick on the Payments page (without amounts, e-mail or text, which
+    the summaries do not hold): local days of a zone, or bounds to the millisecond."""
+    lo, hi = EPOCHS[epoch]
+    zone = ZoneInfo(draw(st.sampled_from(ZONES)))
+    start: datetime | None
+    end: datetime | None
+    if draw(st.booleans()):
+        first = lo.date() + timedelta(days=draw(st.integers(0, (hi - lo).days - 1)))
+        last = first + timedelta(days=draw(st.integers(1, 400)))
+        start = datetime.combine(first, time(0), zone)
+        end = datetime.combine(last, time(0), zone)
+    else:
+        start = draw(st.sampled_from(times)) - timedelta(milliseconds=draw(st.integers(0, 99)))
+        end = draw(st.sampled_from(times)) + timedelta(milliseconds=draw(st.integers(1, 99)))
+        if end <= start:
+            end = start + timedelta(days=draw(st.integers(1, 30)))
+    if draw(st.integers(0, 4)) == 0:
+        start = None
+    if draw(st.integers(0, 4)) == 0:
+        end = None
+    provider, kind = KINDS[draw(st.integers(0, len(KINDS) - 1))]
+    return PaymentFilter(
+        start=start,
+        end=end,
+        statuses=tuple(draw(st.sets(st.sampled_from(list(BillStatus)), max_size=3))),
+        provider=Provider(provider) if draw(st.booleans()) else None,
+        kind=BillKind(kind) if draw(st.booleans()) else None,
+        currency=draw(st.sampled_from((None, *CURRENCIES))),
+    )
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(history=histories(), data=st.data())
+def test_payments_totals_from_the_summaries_equal_the_bills_counted_one_by_one(history, data):
+    epoch, bills = history
+    with tempfile.TemporaryDirectory() as folder, Ledger(Path(folder) / "l.db") as ledger:
+        for number, bill in enumerate(bills):
+            _record(ledger, number, bill)
+        times = [bill["created"] for bill in bills]
+        for _ in range(4):
+            where = data.draw(payment_filters(epoch, times))
+            got = [(t.currency, t.count, t.amount) for t in ledger.explorer.totals(where)]
+            assert got == _raw_totals(ledger, where)
