@@ -29,7 +29,11 @@ equal to the baseline's before anything is timed (exit 1 if they differ).
 
 ``--migrate OLD`` opens a copy of ``OLD`` (made next to it, deleted after) with this
 console, which fills the summaries, and prints the rows read per second against one
-plain pass over the same rows.
+plain pass over the same rows. The time is the whole open: every migration from
+``OLD``'s version up, so to time the summaries' fill alone give a ledger of the
+version just before it (on branch ``summaries`` that is 825775a^, version 6; where
+other migrations come first, a ledger written by the commit before the summaries'
+migration in that history).
 """
 
 from __future__ import annotations
