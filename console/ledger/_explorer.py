@@ -54,7 +54,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, overload
 
 from console.errors import ValidationError
 from console.ledger._explorer_sql import (
@@ -162,16 +162,28 @@ class Explorer:
             found[:limit], sort, has_previous=after is not None, has_next=len(found) > limit
         )
 
-    def totals(self, where: PaymentFilter) -> list[CurrencyTotal]:
+    @overload
+    def totals(self, where: PaymentFilter) -> list[CurrencyTotal]: ...
+    @overload
+    def totals(self, where: PaymentFilter, *, at_most: int) -> list[CurrencyTotal] | None: ...
+    def totals(
+        self, where: PaymentFilter, *, at_most: int | None = None
+    ) -> list[CurrencyTotal] | None:
         """How many bills the filter holds and their amounts added up, per currency, in
         currency order (currencies without a bill are left out).
+
+        Without an amount range or a common word they come from the report summaries
+        and cost the same at any size. With one, they are counted from the bills; given
+        ``at_most``, None is returned instead when the filter's period (with its
+        statuses, provider, kind and currency) holds more bills than that — what the
+        count would have to read, decided from the summaries at once.
 
         Raises:
             ValidationError: a filter value is not valid.
         """
         query = self._query(where, "newest")
         try:
-            return query.totals()
+            return query.totals(at_most)
         finally:
             query.close()
 

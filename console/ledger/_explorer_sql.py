@@ -438,8 +438,20 @@ class FilterQuery:
         )
         return [_row(row) for row in rows]
 
-    def totals(self) -> list[CurrencyTotal]:
-        """Count and sum per currency (module docstring)."""
+    def totals(self, at_most: int | None = None) -> list[CurrencyTotal] | None:
+        """Count and sum per currency (module docstring); None when they would be counted
+        from the bills and the period (with its statuses, provider, kind and currency,
+        from the summaries) holds more than ``at_most`` of them."""
+        from_bills = (
+            self.amount_min is not None
+            or self.amount_max is not None
+            or (self.text is not None and not self.text_is_rare)
+        ) and self.email is None
+        if at_most is not None and from_bills:
+            unfiltered = copy.copy(self)
+            unfiltered.amount_min = unfiltered.amount_max = None
+            if sum(total.count for total in unfiltered._summary_totals()) > at_most:
+                return None
         if self.email is not None or self.text is not None:
             # An e-mail's or a text's matches: one statement, grouping only those rows.
             source, brought = self._source()

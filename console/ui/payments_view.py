@@ -63,6 +63,12 @@ CARD_REFUSED = (
 )
 
 
+#: With an amount range or a common word, the count and sums are read from the bills
+#: themselves; over more bills than this (the period's, known from the summaries at
+#: once) they wait for the page's button, so the page never stalls for seconds on its own.
+COUNT_AT_ONCE = 200_000
+
+
 @dataclass(frozen=True)
 class Form:
     """What the page's filter widgets hold (amounts, e-mail and text as typed)."""

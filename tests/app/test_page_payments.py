@@ -336,3 +336,40 @@ def test_a_failed_bill_says_why_in_the_providers_words(use_ledger, tmp_path):
     why = {ref: as_shown(text) for ref, text in table["why"].items()}
     assert why[f"[B{made[0]}](lookup?q=B{made[0]})"] == "Payment declined (F.0002)"
     assert why[f"[B{made[1]}](lookup?q=B{made[1]})"] == ""  # nothing was said
+
+
+def test_a_count_over_many_bills_waits_for_its_button(use_ledger, shop_ledger, monkeypatch):
+    """An amount range is counted from the bills: over more of them than the page counts
+    at once, the table comes first and the count and sums when asked for."""
+    from console.ui import payments_view
+
+    monkeypatch.setattr(payments_view, "COUNT_AT_ONCE", 10)
+    path, made = shop_ledger
+    use_ledger(path)
+    at = open_payments({"amount_min": "100"})
+    assert not at.metric and shown_refs(at)  # the page, without its count
+    assert "More than 10 bills" in at.markdown[0].value
+    assert not at.button(key="pm_export_prepare").disabled
+    at.button(key="pm_count").click().run()
+    from_100 = [
+        b for b in made.values() if b["amount"] >= 100 * (1 if b["currency"] == "JPY" else 100)
+    ]
+    assert {c: n for c, (n, _) in totals(at).items()} == {
+        c: sum(1 for b in from_100 if b["currency"] == c)
+        for c in ("BYN", "EUR", "JPY")
+        if any(b["currency"] == c for b in from_100)
+    }
+
+
+def test_a_period_alone_is_counted_at_once_however_low_the_limit(
+    use_ledger, shop_ledger, monkeypatch
+):
+    from console.ui import payments_view
+
+    monkeypatch.setattr(payments_view, "COUNT_AT_ONCE", 10)
+    path, made = shop_ledger
+    use_ledger(path)
+    at = open_payments({"status": "paid"})
+    paid = [b for b in made.values() if b["status"] is BillStatus.PAID]
+    assert sum(n for n, _ in totals(at).values()) == len(paid)
+    assert not [b for b in at.button if b.key == "pm_count"]

@@ -230,6 +230,21 @@ def test_totals_per_currency_are_the_rows_added_up(ledger, plans, name):
     assert [t.currency for t in ledger.explorer.totals(where)] == sorted(want)
 
 
+def test_a_count_from_many_bills_is_declined_and_one_from_the_summaries_never(ledger):
+    """``at_most``: an amount range or a common word is counted from the bills, so it is
+    declined (None) when its period holds more bills than that; without them the count
+    comes from the summaries and is always given, equal to the bills added up."""
+    period = {"start": T0, "end": T0 + timedelta(days=10)}
+    in_period = len(expected(PaymentFilter(**period), "newest"))
+    ranged = PaymentFilter(**period, amount_min=MajorAmount(10, 0))
+    assert ledger.explorer.totals(ranged, at_most=in_period - 1) is None
+    assert ledger.explorer.totals(ranged, at_most=in_period) == ledger.explorer.totals(ranged)
+    plain = PaymentFilter(**period, statuses=(BillStatus.PAID,))
+    assert ledger.explorer.totals(plain, at_most=0) == ledger.explorer.totals(plain)
+    customer = PaymentFilter(**period, email="c3@example.com", amount_min=MajorAmount(10, 0))
+    assert ledger.explorer.totals(customer, at_most=0) is not None  # a handful: at once
+
+
 @pytest.mark.parametrize("sort", SORTS)
 def test_the_export_walk_is_every_row_in_order(ledger, plans, sort, monkeypatch):
     monkeypatch.setattr(_explorer_sql, "EXPORT_CHUNK", 11)

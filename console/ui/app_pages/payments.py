@@ -56,6 +56,7 @@ POSITION_KEY = "pm_position"  # (filter, sort, "after" | "before", key) of the p
 PAGE_NUMBER_KEY = "pm_page_number"
 EXPORT_KEY = "pm_export"
 PERIOD_DEFAULT_KEY = "pm_period_default"
+COUNT_ASKED_KEY = "pm_count_asked"  # the filter whose count was asked for by its button
 WIDGETS = {
     "period": "pm_period",
     "tz": "pm_tz",
@@ -224,6 +225,32 @@ def show_totals(totals: list[CurrencyTotal]) -> None:
         )
 
 
+def count_section(ledger: Ledger, where: PaymentFilter) -> int | None:
+    """The count and sums per currency, or a button for them when they would be counted
+    from many bills; how many bills match, when it is known."""
+    if st.session_state.get(COUNT_ASKED_KEY) == where:
+        with st.spinner("Counting the bills of this search…"):
+            totals = ledger.explorer.totals(where)
+    else:
+        at_most = payments_view.COUNT_AT_ONCE
+        found = ledger.explorer.totals(where, at_most=at_most)
+        if found is None:
+            st.markdown(
+                f"**More than {at_most:,} bills** in this period: the count and sums of an "
+                "amount range or a common word are counted from every one of them."
+            )
+            st.button(
+                "Count and sum them",
+                key="pm_count",
+                icon=":material/functions:",
+                on_click=lambda: st.session_state.update({COUNT_ASKED_KEY: where}),
+            )
+            return None
+        totals = found
+    show_totals(totals)
+    return sum(t.count for t in totals)
+
+
 def move(position: tuple[object, ...] | None, step: int) -> None:
     """Pager callback: remember the page asked for and its number."""
     st.session_state[POSITION_KEY] = position
@@ -258,7 +285,12 @@ def failure_reasons(ledger: Ledger, page: ExplorerPage) -> dict[int, str]:
 
 
 def show_page(
-    page: ExplorerPage, where: PaymentFilter, sort: Sort, tz: str, total: int, ledger: Ledger
+    page: ExplorerPage,
+    where: PaymentFilter,
+    sort: Sort,
+    tz: str,
+    total: int | None,
+    ledger: Ledger,
 ) -> None:
     if not page.rows:
         st.info("No bill matches these filters.", icon=":material/search_off:")
@@ -276,9 +308,8 @@ def show_page(
         args=((where, sort, "before", page.first_key), -1),
     )
     first_row = (number - 1) * ROWS_PER_PAGE + 1
-    where_col.caption(
-        f"Page {number} · rows {first_row:,}–{first_row + len(page.rows) - 1:,} of {total:,}"
-    )
+    of = "" if total is None else f" of {total:,}"
+    where_col.caption(f"Page {number} · rows {first_row:,}–{first_row + len(page.rows) - 1:,}{of}")
     forward.button(
         "Next →",
         key="pm_next",
@@ -289,17 +320,20 @@ def show_page(
 
 
 def export_section(
-    ledger: Ledger, actor: Actor, where: PaymentFilter, form: Form, total: int
+    ledger: Ledger, actor: Actor, where: PaymentFilter, form: Form, total: int | None
 ) -> None:
     st.subheader("Export")
+    how_many = "" if total is None else f" ({total:,})"
     st.caption(
-        f"Every bill of these filters ({total:,}), in this order, as CSV: amounts in major "
+        f"Every bill of these filters{how_many}, in this order, as CSV: amounts in major "
         f"units with their currency, times in ISO 8601 with the offset of {form.tz}."
     )
     made_for = (where, form.sort, form.tz)
     if st.button(
-        "Prepare CSV", key="pm_export_prepare", icon=":material/table_view:", disabled=not total
+        "Prepare CSV", key="pm_export_prepare", icon=":material/table_view:", disabled=total == 0
     ):
+        if total is None:  # counted now: the bar needs the number of rows to come
+            total = sum(t.count for t in ledger.explorer.totals(where))
         prepare_export(ledger, actor, where, form, total)
     ready = st.session_state.get(EXPORT_KEY)
     if ready and ready["for"] == made_for:
@@ -375,9 +409,7 @@ def main() -> None:
         st.session_state[APPLIED_KEY] = (where, form)
         write_address(form)
     try:
-        totals = ledger.explorer.totals(where)
-        show_totals(totals)
-        total = sum(t.count for t in totals)
+        total = count_section(ledger, where)
         page = current_page(ledger, where, form.sort)
         show_page(page, where, form.sort, form.tz, total, ledger)
     except ConsoleError as exc:
