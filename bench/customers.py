@@ -24,12 +24,13 @@ from __future__ import annotations
 import argparse
 import random
 import sqlite3
-import statistics
 import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
+
+from timing import median_ms
 
 from console.ledger import Ledger, ListPage, SubscriptionQuery, now_ms
 from console.status import SubscriptionStatus
@@ -160,15 +161,6 @@ def add_busy_customer(ledger: Ledger, bills: int, seed: int) -> None:
             ledger.refunds.succeed(
                 refund, provider_uid=f"busy-r{bill_id}", native_status=None, at=None
             )
-
-
-def median_ms(run: Callable[[], object], repeat: int = 5) -> float:
-    timings = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        run()
-        timings.append((time.perf_counter() - began) * 1000)
-    return statistics.median(timings)
 
 
 def naive_customer(conn: sqlite3.Connection, email: str) -> dict[str, int]:

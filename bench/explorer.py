@@ -23,17 +23,17 @@ import argparse
 import os
 import resource
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from datetime import time as clock_time
 from itertools import islice
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from timing import median_ms
 
 from console.demo import generate_demo
 from console.ledger import Ledger, MajorAmount, PaymentFilter, Sort
@@ -42,15 +42,6 @@ from console.ui.payments_export import write_csv
 from console.vocabulary import BillKind, Provider
 
 SORTS: tuple[Sort, ...] = ("newest", "oldest", "amount_desc", "amount_asc")
-
-
-def median_ms(run: Callable[[], object], repeat: int) -> float:
-    timings = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        run()
-        timings.append((time.perf_counter() - began) * 1000)
-    return statistics.median(timings)
 
 
 def cases(ledger: Ledger, tz: str) -> dict[str, PaymentFilter]:

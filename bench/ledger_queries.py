@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import random
 import sqlite3
-import statistics
 import sys
 import time
 from collections import defaultdict
@@ -31,6 +30,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from timing import median_ms
 
 from console.ledger import Ledger, now_ms
 
@@ -219,15 +220,6 @@ def _fill_subscriptions(
             "demo",
         ),
     )
-
-
-def median_ms(run: Callable[[], object], repeat: int = 5) -> float:
-    timings = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        run()
-        timings.append((time.perf_counter() - began) * 1000)
-    return statistics.median(timings)
 
 
 def naive_revenue(path: Path, tz: str, start: date, end: date) -> dict:

@@ -38,16 +38,16 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from timing import median_ms
 
 from console.ledger import Bucket, Ledger, RevenueRow, bucket_bounds
 from console.ledger import _reports as reports
@@ -62,15 +62,6 @@ FULL_READ_SQL = (
     " (SELECT sum(created_at % 900000 + length(status) + length(provider) + length(kind))"
     " FROM bills)"
 )
-
-
-def median_ms(run: Callable[[], object], repeat: int) -> float:
-    timings = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        run()
-        timings.append((time.perf_counter() - began) * 1000)
-    return statistics.median(timings)
 
 
 @dataclass(frozen=True)

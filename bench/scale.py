@@ -22,7 +22,6 @@ pasted pay link; the periods end today in ``--tz``.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -30,18 +29,15 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from timing import median_ms
+
 from console.ledger import Ledger, MajorAmount, PaymentFilter
 from console.status import BillStatus
 
 
-def median_ms(run: Callable[[], object], repeat: int) -> float:
+def warm_median_ms(run: Callable[[], object], repeat: int) -> float:
     run()  # warm the page cache and the statement cache
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
+    return median_ms(run, repeat)
 
 
 def local_period(tz: str, days: int) -> tuple[datetime, datetime]:
@@ -129,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
             (bills,) = ledger.connection().execute("SELECT count(*) FROM bills").fetchone()
             print(f"{path}: {bills:,} bills (opened and migrated in {opened:.1f} s)", flush=True)
             timed = {
-                name: median_ms(read, args.repeat) for name, read in reads(ledger, args.tz).items()
+                name: warm_median_ms(read, args.repeat)
+                for name, read in reads(ledger, args.tz).items()
             }
         sizes.append(bills)
         results.append(timed)
