@@ -7,13 +7,13 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from console.ledger import Ledger
 from tests.e2e.journeys import (
     APPROVED_CARD,
     WAIT_MS,
     bill,
-    choose,
     created_ref,
     field,
     fill_card,
@@ -31,12 +31,27 @@ def open_box(page: Page):
     )
 
 
+def open_the_list(page: Page, typed: str = "") -> None:
+    """Open the *Open a notification* box (typing ``typed`` to narrow it) until it shows
+    its options: a click that lands while the page is still being drawn can miss or be
+    undone by the redraw, so a list that did not open is opened again (bounded; each
+    turn waits on the page, never on a timer)."""
+    for _ in range(3):
+        open_box(page).click()
+        if typed:
+            page.keyboard.type(typed)
+        try:
+            page.get_by_role("option").first.wait_for(timeout=WAIT_MS // 3)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    raise AssertionError("the Open a notification box never showed its options")
+
+
 def listed_options(page: Page) -> list[str]:
     """The labels the *Open a notification* box offers (it is opened, read, and closed)."""
-    open_box(page).click()
-    options = page.get_by_role("option")
-    options.first.wait_for(timeout=WAIT_MS)
-    labels = options.all_inner_texts()
+    open_the_list(page)
+    labels = page.get_by_role("option").all_inner_texts()
     page.keyboard.press("Escape")
     return labels
 
@@ -52,6 +67,13 @@ def wait_for_the_notification(page: Page, console, pattern: str) -> str:
             return found[0]
         page.reload()
     raise AssertionError(f"the log never listed {pattern}")
+
+
+def open_notification(page: Page, label: str) -> None:
+    """Pick ``label`` in the *Open a notification* box; its number is typed first, which
+    narrows the list to it (a long log draws only the options in view)."""
+    open_the_list(page, typed=label.split(" · ", 1)[0] + " · ")
+    page.get_by_role("option", name=label, exact=True).click()
 
 
 def detail_of(page: Page):
@@ -74,7 +96,7 @@ def test_a_notification_is_logged_masked_and_replayed_as_a_duplicate(console_app
     applied = rf"^#(\d+) · .* · bepaid · {ref} · applied$"
     label = wait_for_the_notification(page, console_app, applied)
     first = re.match(applied, label).group(1)
-    choose(page, OPEN_LABEL, label)
+    open_notification(page, label)
 
     detail = detail_of(page)
     expect(detail).to_contain_text(f"Notification #{first}", timeout=WAIT_MS)
