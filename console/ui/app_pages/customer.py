@@ -26,11 +26,14 @@ Widget keys start with ``cu_``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
 import streamlit as st
 
 from console.auth import allowed_pages
 from console.errors import ConsoleError, ValidationError
-from console.ledger import CustomerSummary, Ledger
+from console.ledger import CustomerSummary, Ledger, ListPage
 from console.ui import context, customer_view, pager
 from console.ui.status_view import local_time
 from console.ui.text import plain, titled
@@ -137,37 +140,48 @@ def lists_section(ledger: Ledger, summary: CustomerSummary, tz: str) -> None:
             "Refunds",
         ]
     )
-    with bills_tab:
-        page = customers.bills(email, limit=size, before=pager.before("cu_bills", (email, size)))
-        if page.rows:
-            st.table(customer_view.bill_rows(page.rows, tz), hide_index=True)
-        else:
-            st.caption("No bills.")
-        pager.controls("cu_bills", page, size=size, noun="bills")
-    with subs_tab:
-        scope = (email, size)
-        subs = customers.subscriptions(email, limit=size, before=pager.before("cu_subs", scope))
-        if subs.rows:
-            st.table(customer_view.subscription_rows(subs.rows, tz), hide_index=True)
-        else:
-            st.caption("No subscriptions.")
-        pager.controls("cu_subs", subs, size=size, noun="subscriptions")
-    with payments_tab:
-        scope = (email, size)
-        paid = customers.payments(email, limit=size, before=pager.before("cu_payments", scope))
-        if paid.rows:
-            st.table(customer_view.payment_rows(paid.rows, tz), hide_index=True)
-        else:
-            st.caption("No payments.")
-        pager.controls("cu_payments", paid, size=size, noun="payments")
-    with refunds_tab:
-        scope = (email, size)
-        refunds = customers.refunds(email, limit=size, before=pager.before("cu_refunds", scope))
-        if refunds.rows:
-            st.table(customer_view.refund_rows(refunds.rows, tz), hide_index=True)
-        else:
-            st.caption("No refund was asked for.")
-        pager.controls("cu_refunds", refunds, size=size, noun="refund attempts")
+    lists = (
+        _List("cu_bills", customers.bills, customer_view.bill_rows, "No bills.", "bills"),
+        _List(
+            "cu_subs",
+            customers.subscriptions,
+            customer_view.subscription_rows,
+            "No subscriptions.",
+            "subscriptions",
+        ),
+        _List(
+            "cu_payments",
+            customers.payments,
+            customer_view.payment_rows,
+            "No payments.",
+            "payments",
+        ),
+        _List(
+            "cu_refunds",
+            customers.refunds,
+            customer_view.refund_rows,
+            "No refund was asked for.",
+            "refund attempts",
+        ),
+    )
+    for tab, listed in zip((bills_tab, subs_tab, payments_tab, refunds_tab), lists, strict=True):
+        with tab:
+            page = listed.read(email, limit=size, before=pager.before(listed.key, (email, size)))
+            if page.rows:
+                st.table(listed.rows_of(page.rows, tz), hide_index=True)
+            else:
+                st.caption(listed.empty)
+            pager.controls(listed.key, page, size=size, noun=listed.noun)
+
+
+class _List(NamedTuple):
+    """One of the customer's lists: its pager key, how it is read and shown."""
+
+    key: str
+    read: Callable[..., ListPage[Any]]
+    rows_of: Callable[[Any, str], list[dict[str, str]]]
+    empty: str
+    noun: str
 
 
 def main() -> None:
