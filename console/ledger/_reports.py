@@ -165,6 +165,23 @@ class Reports(LedgerBase):
             ).fetchall()
         return [_open_item(row, now_value) for row in rows]
 
+    def open_bill_ids(self, kind: str | None = None, *, limit: int) -> list[int]:
+        """Ids of open bills (of ``kind``, or every kind), newest first, at most ``limit``:
+        read from the open bills' partial indexes alone, so what it costs does not grow
+        with the ledger; read the rows that are shown with :meth:`get_bill`."""
+        if kind is not None:
+            choice(kind, BILL_KINDS, "kind")
+        params: list[object] = [limit]
+        index, kind_filter = "bills_open", ""
+        if kind is not None:
+            index, kind_filter, params = "bills_open_kind", " AND kind = ?", [kind, limit]
+        rows = self.connection().execute(
+            f"SELECT id FROM bills INDEXED BY {index} WHERE {OPEN_BILLS_SQL}{kind_filter}"
+            " ORDER BY created_at DESC, id DESC LIMIT ?",
+            params,
+        )
+        return [row[0] for row in rows]
+
     def open_counts(
         self, provider: str | None = None, kind: str | None = None
     ) -> dict[tuple[str, str], int]:

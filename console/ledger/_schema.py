@@ -41,6 +41,9 @@ History (migrations are frozen once released: fix forward, never edit one):
     The fill reads every payment and bill once — the one long step so far (seconds
     per million bills): :func:`migrate` reports it through ``progress``, and
     ``merchant-console migrate`` and ``run`` draw it as a bar.
+13. ``bills_open`` carries the id and the status, and ``bills_open_kind`` orders open
+    bills by kind and time, so Pay links lists the newest open bills and counts them
+    without reading their rows.
 
 Why the DDL is SQL text and not ``sqlite_utils.Database.create_table``: CHECK
 constraints, composite UNIQUE constraints, partial indexes and triggers cannot be
@@ -488,6 +491,23 @@ def _notification_payloads(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+_OPEN_BY_KIND_SQL = """
+DROP INDEX IF EXISTS bills_open;
+CREATE INDEX bills_open ON bills (created_at, id, status)
+    WHERE status IN ('creating', 'pending');
+CREATE INDEX bills_open_kind ON bills (kind, created_at, id, status)
+    WHERE status IN ('creating', 'pending');
+"""
+
+
+def _open_bills_by_kind(db: sqlite_utils.Database) -> None:
+    """Open bills, of every kind or of one, newest first, and their count per status, read
+    from these small partial indexes alone (Pay links & forms), never from the bills'
+    rows: the open-bills index gains the id and the status (same name, same order)."""
+    for statement in split_statements(_OPEN_BY_KIND_SQL):
+        db.execute(statement)
+
+
 def _report_summaries(db: sqlite_utils.Database) -> None:
     for statement in split_statements(SUMMARY_SQL):
         db.execute(statement)
@@ -617,6 +637,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         12, "report summaries per UTC day and quarter-hour", _report_summaries, _fill_summaries
     ),
+    Migration(13, "open bills by kind, newest first, from the index alone", _open_bills_by_kind),
 )
 
 #: The schema version this console writes.

@@ -198,6 +198,19 @@ def test_reports_seek_the_summaries_by_key_and_never_scan_them(ledger, call, key
     assert not any("SCAN r" in plan for plan in plans), plans
 
 
+@pytest.mark.parametrize("kind", [None, "card_link"])
+def test_open_bill_ids_come_from_the_open_indexes_alone_newest_first(ledger, kind):
+    """Pay links lists the newest open bills by id without reading one bill row."""
+    (plan,) = plans_of(ledger, lambda: ledger.open_bill_ids(kind, limit=5000))
+    assert len(plan) == 1 and "COVERING INDEX bills_open" in plan[0], plan
+    assert "TEMP B-TREE" not in " ".join(plan)
+    items = ledger.open_items(kind=kind, limit=5000, newest_first=True)
+    bills = [item for item in items if item.object_type == "bill"]
+    bills.sort(key=lambda item: (item.created_at, item.id), reverse=True)
+    assert ledger.open_bill_ids(kind, limit=5000) == [item.id for item in bills]
+    assert len(bills) > 50  # the fixture's open bills, not an empty answer
+
+
 def test_open_items_read_only_the_small_partial_index(ledger):
     bills_plan, subscriptions_plan = plans_of(ledger, lambda: ledger.open_items(provider="bepaid"))
     assert bills_plan == ["SCAN bills USING INDEX bills_open"]  # in created_at order: no sort

@@ -465,3 +465,36 @@ def test_a_v6_ledger_gains_report_summaries_equal_to_its_rows_with_progress(tmp_
     with Ledger(path, progress=lambda *report: heard.append(report)):
         pass
     assert len(heard) == reports  # an up-to-date file migrates nothing, reports nothing
+
+
+def test_a_v12_ledger_lists_its_open_bills_from_the_indexes_alone(tmp_path, monkeypatch):
+    """Version 13 widens the open-bills index (same name) and adds one by kind: the open
+    bills of a file written before are listed newest first, the paid one left out."""
+    path = tmp_path / "v12.db"
+    with monkeypatch.context() as patch:
+        patch.setattr(_schema, "MIGRATIONS", _schema.MIGRATIONS[:12])
+        patch.setattr(_schema, "SCHEMA_VERSION", 12)
+        with Ledger(path) as old:
+            made = {}
+            for number, kind in enumerate(("card_link", "apm", "card_link", "payture_bill")):
+                provider = {"card_link": "bepaid", "apm": "begateway"}.get(kind, "payture")
+                made[number] = old.create_bill(
+                    NewBill(
+                        provider=provider,
+                        kind=kind,
+                        tracking_id=f"o-{number}",
+                        amount=100,
+                        currency="BYN",
+                        status=BillStatus.PENDING,
+                        at=datetime(2026, 5, 1, tzinfo=UTC) + timedelta(hours=number),
+                    )
+                )
+            old.record_bill_status(made[2], BillStatus.PAID, "successful", "poll")
+    with Ledger(path) as ledger:
+        assert (ledger.found_version, ledger.schema_version) == (12, SCHEMA_VERSION)
+        assert ledger.open_bill_ids(limit=10) == [made[3], made[1], made[0]]
+        assert ledger.open_bill_ids("card_link", limit=10) == [made[0]]
+        conn = ledger.connection()
+        columns = [r[2] for r in conn.execute("PRAGMA index_info(bills_open)")]
+        assert columns == ["created_at", "id", "status"]
+        assert "bills_open_kind" in _index_names(path)

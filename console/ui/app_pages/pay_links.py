@@ -24,7 +24,7 @@ import streamlit as st
 
 from console.auth import Action, allowed_pages, can
 from console.errors import ConsoleError
-from console.ledger import BILL_KINDS, Bill, OpenItem
+from console.ledger import BILL_KINDS, Bill
 from console.money import format_money
 from console.payform import form_from_json
 from console.status import BillStatus
@@ -43,20 +43,16 @@ SCAN_LIMIT = PAY_LINKS_LISTED
 NOTICE = "pl_notice"  # (ref, Markdown made with plain(), ok) of the last status check
 
 
-def open_bills(kind: str) -> tuple[list[OpenItem], int]:
-    """The newest open bills of ``kind`` (or every kind), newest first, and how many are
-    open in all."""
+def open_bills(kind: str) -> tuple[list[int], int]:
+    """The ids of the newest open bills of ``kind`` (or every kind), newest first, and how
+    many are open in all (both from the open bills' indexes: the page reads only the
+    rows it shows)."""
     ledger = context.ledger()
-    kinds = BILL_KINDS if kind == ALL_KINDS else (kind,)
-    items = [
-        item
-        for k in kinds
-        for item in ledger.open_items(kind=k, limit=SCAN_LIMIT, newest_first=True)
-    ]
-    items.sort(key=lambda item: (item.created_at, item.id), reverse=True)
-    counts = ledger.open_counts(kind=None if kind == ALL_KINDS else kind)
+    chosen = None if kind == ALL_KINDS else kind
+    ids = ledger.open_bill_ids(chosen, limit=SCAN_LIMIT)
+    counts = ledger.open_counts(kind=chosen)
     total = sum(count for (object_type, _), count in counts.items() if object_type == "bill")
-    return items[:SCAN_LIMIT], total
+    return ids, total
 
 
 def refresh(ref: str) -> None:
@@ -150,8 +146,8 @@ def main() -> None:
     page = min(page, pages)
     now = datetime.now(UTC)
     may_refresh = can(actor, Action.REFRESH)
-    for item in items[(page - 1) * size : page * size]:
-        bill = ledger.get_bill(item.id)
+    for bill_id in items[(page - 1) * size : page * size]:
+        bill = ledger.get_bill(bill_id)
         if bill is not None:
             link_card(bill, now, may_refresh=may_refresh)
 
