@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from console.ledger import Bill, Ledger, Subscription
 
@@ -98,8 +99,27 @@ def choose(
     """Pick ``option`` (its whole text, or a pattern) in the select box labelled ``label``."""
     scope = scope or page
     name = page.get_by_test_id("stWidgetLabel").get_by_text(label, exact=True)
-    scope.get_by_test_id("stSelectbox").filter(has=name).click()
-    page.get_by_role("option", name=option, exact=isinstance(option, str)).click()
+    box = scope.get_by_test_id("stSelectbox").filter(has=name)
+    wanted = page.get_by_role("option", name=option, exact=isinstance(option, str))
+    open_select(page, box, wanted)
+    wanted.click()
+
+
+def open_select(page: Page, box: Locator, shown: Locator, typed: str = "") -> None:
+    """Open the select ``box`` (typing ``typed`` to narrow it) until ``shown`` appears in
+    its list. A click that lands while the page is still being drawn can miss, or be
+    undone by the redraw that follows, so a list that did not open is opened again
+    (three turns; each waits on the page, never on a timer)."""
+    for _ in range(3):
+        box.click()
+        if typed:
+            page.keyboard.type(typed)
+        try:
+            shown.first.wait_for(timeout=WAIT_MS // 3)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"the select box never showed {shown}")
 
 
 def subscription_option(ref: str) -> re.Pattern[str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from console.ledger import Ledger
 from tests.e2e.journeys import (
@@ -18,6 +17,7 @@ from tests.e2e.journeys import (
     field,
     fill_card,
     open_console_page,
+    open_select,
     shown_code,
     submit,
 )
@@ -33,19 +33,8 @@ def open_box(page: Page):
 
 def open_the_list(page: Page, typed: str = "") -> None:
     """Open the *Open a notification* box (typing ``typed`` to narrow it) until it shows
-    its options: a click that lands while the page is still being drawn can miss or be
-    undone by the redraw, so a list that did not open is opened again (bounded; each
-    turn waits on the page, never on a timer)."""
-    for _ in range(3):
-        open_box(page).click()
-        if typed:
-            page.keyboard.type(typed)
-        try:
-            page.get_by_role("option").first.wait_for(timeout=WAIT_MS // 3)
-            return
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-    raise AssertionError("the Open a notification box never showed its options")
+    its options."""
+    open_select(page, open_box(page), page.get_by_role("option"), typed)
 
 
 def listed_options(page: Page) -> list[str]:
