@@ -97,12 +97,15 @@ def choose(
     page: Page, label: str, option: str | re.Pattern[str], scope: Page | Locator | None = None
 ) -> None:
     """Pick ``option`` (its whole text, or a pattern) in the select box labelled ``label``."""
-    scope = scope or page
-    name = page.get_by_test_id("stWidgetLabel").get_by_text(label, exact=True)
-    box = scope.get_by_test_id("stSelectbox").filter(has=name)
     wanted = page.get_by_role("option", name=option, exact=isinstance(option, str))
-    open_select(page, box, wanted)
+    open_select(page, select_box(page, label, scope), wanted)
     wanted.click()
+
+
+def select_box(page: Page, label: str, scope: Page | Locator | None = None) -> Locator:
+    """The select box labelled ``label`` (inside ``scope`` when given)."""
+    name = page.get_by_test_id("stWidgetLabel").get_by_text(label, exact=True)
+    return (scope or page).get_by_test_id("stSelectbox").filter(has=name)
 
 
 def open_select(page: Page, box: Locator, shown: Locator, typed: str = "") -> None:

@@ -18,6 +18,7 @@ from tests.e2e.journeys import (
     fill_card,
     open_console_page,
     open_select,
+    select_box,
     shown_code,
     submit,
 )
@@ -26,9 +27,7 @@ OPEN_LABEL = "Open a notification"
 
 
 def open_box(page: Page):
-    return page.get_by_test_id("stSelectbox").filter(
-        has=page.get_by_test_id("stWidgetLabel").get_by_text(OPEN_LABEL, exact=True)
-    )
+    return select_box(page, OPEN_LABEL)
 
 
 def open_the_list(page: Page, typed: str = "") -> None:
